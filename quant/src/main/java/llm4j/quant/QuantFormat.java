@@ -1,0 +1,30 @@
+package llm4j.quant;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One ggml block layout: how its bytes decode to floats, how floats encode to it, and its dot
+ * kernels. Implementations are stateless singletons obtained from {@link QuantFormats#of}.
+ */
+public interface QuantFormat {
+
+    GgmlType type();
+
+    /**
+     * Decodes {@code n} values (a multiple of the block size) starting at byte {@code offset},
+     * bit-exact with ggml's {@code dequantize_row_*}.
+     */
+    void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n);
+
+    /**
+     * Encodes {@code n} values (a multiple of the block size) to blocks at byte {@code offset},
+     * as ggml's reference quantizer {@code quantize_row_*_ref} does.
+     */
+    void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset);
+
+    /** The plain-Java dot product: the oracle the vector kernel is tested against. */
+    RowKernel scalarKernel();
+
+    /** The Vector API dot product used at run time. */
+    RowKernel vectorKernel();
+}

@@ -1,0 +1,37 @@
+package llm4j.quant;
+
+import java.lang.foreign.MemorySegment;
+
+/** Builds {@link WeightTensor}s over packed data. */
+public final class WeightTensors {
+
+    /** {@code -Dllm4j.kernels=scalar} runs the scalar oracles instead of the Vector API kernels. */
+    private static final boolean SCALAR = "scalar".equals(System.getProperty("llm4j.kernels"));
+
+    private WeightTensors() {
+    }
+
+    /** A {@code rows × cols} matrix of {@code type} over {@code data}, which must hold exactly its bytes. */
+    public static WeightTensor wrap(GgmlType type, MemorySegment data, int rows, int cols) {
+        QuantFormat format = QuantFormats.of(type);
+        return wrap(format, SCALAR ? format.scalarKernel() : format.vectorKernel(), data, rows, cols);
+    }
+
+    /** As {@link #wrap(GgmlType, MemorySegment, int, int)} with the scalar oracle kernel. */
+    public static WeightTensor wrapScalar(GgmlType type, MemorySegment data, int rows, int cols) {
+        QuantFormat format = QuantFormats.of(type);
+        return wrap(format, format.scalarKernel(), data, rows, cols);
+    }
+
+    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, MemorySegment data, int rows, int cols) {
+        if (rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("impossible shape " + rows + " x " + cols);
+        }
+        long expected = Math.multiplyExact(format.type().bytesFor(cols), (long) rows);
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException(format.type() + " " + rows + " x " + cols + " needs " + expected
+                    + " bytes, slice has " + data.byteSize());
+        }
+        return new PackedTensor(format, kernel, data, rows, cols);
+    }
+}
