@@ -1,0 +1,38 @@
+package llm4j.loader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import llm4j.loader.gguf.GgufFile;
+
+/** Opens a model file of any supported format, recognised by its first bytes. */
+public final class ModelFiles {
+
+    private ModelFiles() {
+    }
+
+    public static ModelFile open(Path path) throws ModelFormatException {
+        if (Files.isDirectory(path)) {
+            throw new ModelFormatException(path, -1, "is a directory, not a model file");
+        }
+        byte[] head = new byte[8];
+        int n;
+        try (InputStream in = Files.newInputStream(path)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(path, -1, "no such file");
+        } catch (IOException e) {
+            throw new ModelFormatException(path, -1, "cannot be read: " + e.getMessage(), e);
+        }
+        if (n >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') {
+            return GgufFile.open(path);
+        }
+        if (n == 0) {
+            throw new ModelFormatException(path, -1, "file is empty");
+        }
+        throw new ModelFormatException(path, 0, "unrecognised model format (expected a GGUF file)");
+    }
+}

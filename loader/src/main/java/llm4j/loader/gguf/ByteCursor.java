@@ -1,0 +1,131 @@
+package llm4j.loader.gguf;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import llm4j.loader.ModelFormatException;
+
+/**
+ * Little-endian reads from a mapped file that never step past its end: every read checks the
+ * remaining bytes first and reports a short file as a {@link ModelFormatException} at the offset.
+ */
+final class ByteCursor {
+
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final Path file;
+    private final MemorySegment segment;
+    private final long size;
+    private long position;
+
+    ByteCursor(Path file, MemorySegment segment) {
+        this.file = file;
+        this.segment = segment;
+        this.size = segment.byteSize();
+    }
+
+    long position() {
+        return position;
+    }
+
+    long remaining() {
+        return size - position;
+    }
+
+    ModelFormatException error(String problem) {
+        return new ModelFormatException(file, position, problem);
+    }
+
+    ModelFormatException error(long at, String problem) {
+        return new ModelFormatException(file, at, problem);
+    }
+
+    /** Fails unless {@code bytes} more bytes are available ({@code what} names them in the message). */
+    void require(long bytes, String what) throws ModelFormatException {
+        if (bytes < 0 || bytes > remaining()) {
+            throw error("file ends inside " + what + " (needs " + Long.toUnsignedString(bytes) + " bytes, "
+                    + remaining() + " left)");
+        }
+    }
+
+    byte i8(String what) throws ModelFormatException {
+        require(1, what);
+        return segment.get(ValueLayout.JAVA_BYTE, position++);
+    }
+
+    short i16(String what) throws ModelFormatException {
+        require(2, what);
+        short v = segment.get(U16, position);
+        position += 2;
+        return v;
+    }
+
+    int i32(String what) throws ModelFormatException {
+        require(4, what);
+        int v = segment.get(U32, position);
+        position += 4;
+        return v;
+    }
+
+    long i64(String what) throws ModelFormatException {
+        require(8, what);
+        long v = segment.get(U64, position);
+        position += 8;
+        return v;
+    }
+
+    float f32(String what) throws ModelFormatException {
+        require(4, what);
+        float v = segment.get(F32, position);
+        position += 4;
+        return v;
+    }
+
+    double f64(String what) throws ModelFormatException {
+        require(8, what);
+        double v = segment.get(F64, position);
+        position += 8;
+        return v;
+    }
+
+    /** A GGUF string: uint64 byte length, then UTF-8 bytes (validated, never replaced). */
+    String string(String what) throws ModelFormatException {
+        long start = position;
+        long length = i64(what + " length");
+        require(length, what);
+        if (length > Integer.MAX_VALUE - 8) {
+            throw error(start, what + " is " + Long.toUnsignedString(length) + " bytes long");
+        }
+        ByteBuffer bytes = segment.asSlice(position, length).asByteBuffer();
+        try {
+            String s = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(bytes)
+                    .toString();
+            position += length;
+            return s;
+        } catch (CharacterCodingException e) {
+            throw error(position, what + " is not valid UTF-8");
+        }
+    }
+
+    void skip(long bytes, String what) throws ModelFormatException {
+        require(bytes, what);
+        position += bytes;
+    }
+
+    void seek(long to) {
+        position = to;
+    }
+}
