@@ -14,10 +14,10 @@ final class Nibbles {
     }
 
     /**
-     * x86 has no byte shift, so the shift is done in int lanes (bits crossing into the byte below
+     * x86 has no byte shift, so the shift is done in 16-bit lanes (bits crossing into the byte below
      * are masked off): one instruction instead of a widen-shift-narrow sequence.
      */
     static ByteVector high(ByteVector packed) {
-        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+        return packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
     }
 }

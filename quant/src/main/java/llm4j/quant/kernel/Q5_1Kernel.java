@@ -25,7 +25,6 @@ public final class Q5_1Kernel {
     private static final int M = 2;
     private static final int QH = 4;
     private static final int QS = 8;
-    private static final byte FIFTH_BIT = 0x10;
 
     private Q5_1Kernel() {
     }
@@ -39,8 +38,8 @@ public final class Q5_1Kernel {
             FloatVector sumX = FloatVector.zero(F);
             for (int k = 0; k < QK / 2; k += BYTES) {
                 ByteVector packed = ByteVector.fromMemorySegment(B, w, offset + QS + k, LE);
-                ByteVector low = Nibbles.low(packed).lanewise(VectorOperators.OR, FIFTH_BIT, FifthBits.set(qh, k));
-                ByteVector high = Nibbles.high(packed).lanewise(VectorOperators.OR, FIFTH_BIT, FifthBits.set(qh, k + QK / 2));
+                ByteVector low = Nibbles.low(packed).or(FifthBits.plus16(qh, k));
+                ByteVector high = Nibbles.high(packed).or(FifthBits.plus16(qh, k + QK / 2));
                 for (int p = 0; p < PARTS; p++) {
                     int xi = xOffset + k + p * L;
                     FloatVector xLow = FloatVector.fromArray(F, x, xi);
