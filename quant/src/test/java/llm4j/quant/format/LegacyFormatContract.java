@@ -177,6 +177,22 @@ abstract class LegacyFormatContract {
         }
     }
 
+    /** Any float bits, NaN and Inf included, quantize and decode without an exception (ggml never fails either). */
+    @Property(tries = 50)
+    void anyInputQuantizes(@ForAll @IntRange(min = 1, max = 3) int blocks, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = blocks * Math.max(32, format().type().blockSize());
+        float[] src = new float[n];
+        for (int i = 0; i < n; i++) {
+            src[i] = Float.intBitsToFloat(rnd.nextInt());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(format().type().bytesFor(n));
+            format().quantize(src, 0, n, seg, 0);
+            format().dequantize(seg, 0, new float[n], 0, n);
+        }
+    }
+
     @Property(tries = 1)
     void registeredUnderItsType() {
         GgmlType type = format().type();
