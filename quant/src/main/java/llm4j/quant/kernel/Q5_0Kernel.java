@@ -1,12 +1,8 @@
 package llm4j.quant.kernel;
 
-import static llm4j.quant.kernel.LegacySpecies.B;
-import static llm4j.quant.kernel.LegacySpecies.BYTES;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.L;
-import static llm4j.quant.kernel.LegacySpecies.LE;
 import static llm4j.quant.kernel.LegacySpecies.LE_INT;
-import static llm4j.quant.kernel.LegacySpecies.PARTS;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
 import java.lang.foreign.MemorySegment;
@@ -36,15 +32,12 @@ public final class Q5_0Kernel {
         for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, xOffset += QK) {
             int qh = w.get(LE_INT, offset + QH);
             FloatVector block = FloatVector.zero(F);
-            for (int k = 0; k < QK / 2; k += BYTES) {
-                ByteVector packed = ByteVector.fromMemorySegment(B, w, offset + QS + k, LE);
-                ByteVector low = Nibbles.low(packed).or(FifthBits.minus16(qh, k));
-                ByteVector high = Nibbles.high(packed).or(FifthBits.minus16(qh, k + QK / 2));
-                for (int p = 0; p < PARTS; p++) {
-                    int xi = xOffset + k + p * L;
-                    block = ((FloatVector) low.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi), block);
-                    block = ((FloatVector) high.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + QK / 2), block);
-                }
+            for (int k = 0; k < QK / 2; k += L) {
+                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
+                FloatVector low = LegacySpecies.widen(Nibbles.low(packed).or(FifthBits.minus16(qh, k)));
+                FloatVector high = LegacySpecies.widen(Nibbles.high(packed).or(FifthBits.minus16(qh, k + QK / 2)));
+                block = low.fma(FloatVector.fromArray(F, x, xOffset + k), block);
+                block = high.fma(FloatVector.fromArray(F, x, xOffset + k + QK / 2), block);
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }

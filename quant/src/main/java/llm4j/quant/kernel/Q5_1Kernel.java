@@ -1,12 +1,8 @@
 package llm4j.quant.kernel;
 
-import static llm4j.quant.kernel.LegacySpecies.B;
-import static llm4j.quant.kernel.LegacySpecies.BYTES;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.L;
-import static llm4j.quant.kernel.LegacySpecies.LE;
 import static llm4j.quant.kernel.LegacySpecies.LE_INT;
-import static llm4j.quant.kernel.LegacySpecies.PARTS;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
 import java.lang.foreign.MemorySegment;
@@ -36,18 +32,15 @@ public final class Q5_1Kernel {
             int qh = w.get(LE_INT, offset + QH);
             FloatVector codesTimesX = FloatVector.zero(F);
             FloatVector sumX = FloatVector.zero(F);
-            for (int k = 0; k < QK / 2; k += BYTES) {
-                ByteVector packed = ByteVector.fromMemorySegment(B, w, offset + QS + k, LE);
+            for (int k = 0; k < QK / 2; k += L) {
+                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
+                FloatVector xLow = FloatVector.fromArray(F, x, xOffset + k);
+                FloatVector xHigh = FloatVector.fromArray(F, x, xOffset + k + QK / 2);
                 ByteVector low = Nibbles.low(packed).or(FifthBits.plus16(qh, k));
                 ByteVector high = Nibbles.high(packed).or(FifthBits.plus16(qh, k + QK / 2));
-                for (int p = 0; p < PARTS; p++) {
-                    int xi = xOffset + k + p * L;
-                    FloatVector xLow = FloatVector.fromArray(F, x, xi);
-                    FloatVector xHigh = FloatVector.fromArray(F, x, xi + QK / 2);
-                    codesTimesX = ((FloatVector) low.convertShape(VectorOperators.B2F, F, p)).fma(xLow, codesTimesX);
-                    codesTimesX = ((FloatVector) high.convertShape(VectorOperators.B2F, F, p)).fma(xHigh, codesTimesX);
-                    sumX = sumX.add(xLow).add(xHigh);
-                }
+                codesTimesX = LegacySpecies.widen(low).fma(xLow, codesTimesX);
+                codesTimesX = LegacySpecies.widen(high).fma(xHigh, codesTimesX);
+                sumX = sumX.add(xLow).add(xHigh);
             }
             acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
             acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);

@@ -54,12 +54,12 @@ public final class LegacyKernelBench {
             WeightTensor w = WeightTensors.wrap(type, data, ROWS, COLS);
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             int iterations = 50;
-            for (long end = System.nanoTime() + 3_000_000_000L; System.nanoTime() < end; ) {
-                w.matVec(x, out, 0, ROWS); // warm up until C2 has compiled the kernel
+            for (long end = System.nanoTime() + 6_000_000_000L; System.nanoTime() < end; ) {
+                w.matVec(x, out, 0, ROWS); // warm up until C2 has compiled kernel and matVec (4-5 s into a run on a busy 2-core machine)
             }
             double bestCpu = Double.MAX_VALUE;
             double bestWall = Double.MAX_VALUE;
-            for (int round = 0; round < 15; round++) {
+            for (int round = 0; round < 30; round++) {
                 long cpu0 = threads.getCurrentThreadCpuTime();
                 long wall0 = System.nanoTime();
                 for (int it = 0; it < iterations; it++) {
