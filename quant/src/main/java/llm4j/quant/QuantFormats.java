@@ -1,6 +1,11 @@
 package llm4j.quant;
 
 import llm4j.quant.format.F32Format;
+import llm4j.quant.format.Q2_KFormat;
+import llm4j.quant.format.Q3_KFormat;
+import llm4j.quant.format.Q4_KFormat;
+import llm4j.quant.format.Q5_KFormat;
+import llm4j.quant.format.Q6_KFormat;
 
 /** The registry of block formats llm4j can decode and multiply. */
 public final class QuantFormats {
@@ -12,6 +17,11 @@ public final class QuantFormats {
     public static QuantFormat of(GgmlType type) {
         return switch (type) {
             case F32 -> F32Format.INSTANCE;
+            case Q2_K -> Q2_KFormat.INSTANCE;
+            case Q3_K -> Q3_KFormat.INSTANCE;
+            case Q4_K -> Q4_KFormat.INSTANCE;
+            case Q5_K -> Q5_KFormat.INSTANCE;
+            case Q6_K -> Q6_KFormat.INSTANCE;
             default -> throw new UnsupportedTypeException(type);
         };
     }
