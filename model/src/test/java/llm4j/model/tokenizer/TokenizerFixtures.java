@@ -65,7 +65,16 @@ final class TokenizerFixtures {
      * tokens typed CONTROL when special and USER_DEFINED otherwise, pre-tokenizer "smollm", BOS/EOS from
      * config.json; no add_bos key, as in the converter's output for this model.
      */
-    static Metadata smollm2Metadata() {
+    static synchronized Metadata smollm2Metadata() {
+        if (smollm2Metadata == null) {
+            smollm2Metadata = readSmollm2Metadata();
+        }
+        return smollm2Metadata;
+    }
+
+    private static Metadata smollm2Metadata;
+
+    private static Metadata readSmollm2Metadata() {
         Path dir = SharedData.root().resolve("models/tokenizers/smollm2-135m-instruct");
         ObjectMapper json = new ObjectMapper();
         try {

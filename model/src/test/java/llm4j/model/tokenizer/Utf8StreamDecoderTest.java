@@ -17,7 +17,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-class Utf8StreamDecoderProperties {
+class Utf8StreamDecoderTest {
 
     /** Any bytes in any chunks decode as the whole byte string would, invalid bytes included. */
     @Property(tries = 500)
@@ -114,6 +114,6 @@ class Utf8StreamDecoderProperties {
 
     @Provide
     Arbitrary<String> text() {
-        return RoundTripProperties.unicodeText();
+        return RoundTripTest.unicodeText();
     }
 }

@@ -12,15 +12,15 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 
 /** decode(encode(text)) gives the text back, for both tokenizer kinds and any Unicode text. */
-class RoundTripProperties {
+class RoundTripTest {
 
     @Property(tries = 400)
-    void llama2RoundTrips(@ForAll("unicodeText") String text) {
+    void llama2RoundTrips(@ForAll("spmText") String text) {
         assertRoundTrip(TokenizerFixtures.llama2(), text);
     }
 
     @Property(tries = 400)
-    void stories260kRoundTripsThroughByteFallback(@ForAll("unicodeText") String text) {
+    void stories260kRoundTripsThroughByteFallback(@ForAll("spmText") String text) {
         assertRoundTrip(TokenizerFixtures.stories260k(), text);
     }
 
@@ -35,7 +35,7 @@ class RoundTripProperties {
      * so after a BOS it stays (llama.cpp's detokenizer without special-token removal).
      */
     @Property(tries = 200)
-    void spmKeepsPrefixedSpaceAfterBos(@ForAll("unicodeText") String text) {
+    void spmKeepsPrefixedSpaceAfterBos(@ForAll("spmText") String text) {
         Tokenizer llama2 = TokenizerFixtures.llama2();
         String expected = text.isEmpty() ? "" : " " + text;
         assertEquals(expected, llama2.decode(llama2.encode(text, true, false)));
@@ -44,7 +44,8 @@ class RoundTripProperties {
     /** Concatenated token bytes spell the text exactly (SentencePiece: with its one prefixed space). */
     @Property(tries = 200)
     void tokenBytesSpellTheText(@ForAll("unicodeText") String text) {
-        assertEquals(text.isEmpty() ? "" : " " + text, concatenatedBytes(TokenizerFixtures.llama2(), text));
+        String spm = withoutSpaceMark(text);
+        assertEquals(spm.isEmpty() ? "" : " " + spm, concatenatedBytes(TokenizerFixtures.llama2(), spm));
         String covered = withoutUncoveredBytes(TokenizerFixtures.smollm2(), text);
         assertEquals(covered, concatenatedBytes(TokenizerFixtures.smollm2(), covered));
     }
@@ -83,12 +84,25 @@ class RoundTripProperties {
         assertEquals(text, tokenizer.decode(ids));
     }
 
+    /**
+     * Text for SentencePiece: without U+2581 itself, which the tokenizer cannot tell from an escaped space (it comes
+     * back as a space, in llama.cpp as in SentencePiece).
+     */
+    @Provide
+    static Arbitrary<String> spmText() {
+        return unicodeText().map(RoundTripTest::withoutSpaceMark);
+    }
+
+    static String withoutSpaceMark(String text) {
+        return text.replace(String.valueOf(SentencePieceTokenizer.SPACE_MARK), "");
+    }
+
     /** Text mixing ASCII, whitespace, control characters, accents, Cyrillic, CJK, emoji and any other code point. */
     @Provide
     static Arbitrary<String> unicodeText() {
         Arbitrary<Integer> codePoint = Arbitraries.frequencyOf(
                 Tuple.of(6, Arbitraries.integers().between(0x20, 0x7E)),
-                Tuple.of(3, Arbitraries.of(List.of((int) ' ', (int) '\n', (int) '\t', (int) '\r', 0x3000, 0xA0))),
+                Tuple.of(3, Arbitraries.of(List.of((int) ' ', (int) '\n', (int) '\t', (int) '\r', 0x3000, 0xA0, 0x2581))),
                 Tuple.of(1, Arbitraries.integers().between(0, 0x1F)),
                 Tuple.of(2, Arbitraries.integers().between(0xA0, 0x24F)),
                 Tuple.of(1, Arbitraries.integers().between(0x300, 0x36F)),
@@ -97,7 +111,7 @@ class RoundTripProperties {
                 Tuple.of(1, Arbitraries.integers().between(0x1F300, 0x1FAFF)),
                 Tuple.of(1, Arbitraries.integers().between(0, Character.MAX_CODE_POINT)
                         .filter(cp -> cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE)));
-        return codePoint.list().ofMaxSize(40).map(RoundTripProperties::fromCodePoints);
+        return codePoint.list().ofMaxSize(40).map(RoundTripTest::fromCodePoints);
     }
 
     static String fromCodePoints(List<Integer> codePoints) {
