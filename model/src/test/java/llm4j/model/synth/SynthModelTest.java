@@ -137,6 +137,29 @@ class SynthModelTest {
         return out;
     }
 
+    /** SmolLM2's real vocabulary, merges and specials end up in the file (a narrow model keeps it small). */
+    @Test
+    void carriesTheRealTokenizer() throws Exception {
+        SynthShape narrow = new SynthShape("narrow-49k", "test", 64, 128, 1, 2, 1, 49152, 256, 10_000f, 1e-5f);
+        Path tokenizer = llm4j.testdata.SharedData.file("models/tokenizers/smollm2-135m-instruct/tokenizer.json");
+        SynthVocabulary vocab = SynthVocabulary.fromHfTokenizer(tokenizer, 49152);
+        Path out = dir.resolve("narrow.gguf");
+        SynthModel.write(new SynthModel.Spec(narrow, SynthType.Q8_0, vocab, 1), out, 2, (done, total) -> { });
+        try (ModelFile f = ModelFiles.open(out)) {
+            Metadata md = f.metadata();
+            assertArrayEquals(vocab.tokens(), md.getStringArray("tokenizer.ggml.tokens"));
+            assertArrayEquals(vocab.merges(), md.getStringArray("tokenizer.ggml.merges"));
+            assertArrayEquals(vocab.types(), md.getIntArray("tokenizer.ggml.token_type"));
+            assertEquals("<|im_start|>", md.getStringArray("tokenizer.ggml.tokens")[md.getInt("tokenizer.ggml.bos_token_id")]);
+            assertEquals("<|im_end|>", md.getStringArray("tokenizer.ggml.tokens")[md.getInt("tokenizer.ggml.eos_token_id")]);
+            assertEquals(SynthVocabulary.CONTROL, md.getIntArray("tokenizer.ggml.token_type")[0]);
+            assertEquals(false, md.getBool("tokenizer.ggml.add_bos_token", true));
+            ModelConfig c = GgufConfig.read(md, -1);
+            assertEquals(49152, c.vocabSize());
+            WeightBinder.bind(f, c);
+        }
+    }
+
     @Test
     void metadataCarriesLlamaCppKeys() throws Exception {
         Path file = synth(SynthType.Q8_0, 3, 2);
