@@ -72,8 +72,20 @@ final class HeaderBuffer {
         return Arrays.copyOf(buf.array(), buf.position());
     }
 
+    private static boolean hasSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Strict UTF-8: an unpaired surrogate would be written as '?' by String.getBytes and read back changed. */
     static byte[] utf8(String s) {
+        if (!hasSurrogate(s)) {
+            return s.getBytes(StandardCharsets.UTF_8);  // exact when there is no surrogate to pair
+        }
         try {
             ByteBuffer b = StandardCharsets.UTF_8.newEncoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
