@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -45,6 +46,9 @@ public final class AtomicFile {
     /** Replaces {@code target} with what {@code body} writes, atomically. */
     public static void write(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(absolute) && Files.exists(absolute)) {
+            absolute = absolute.toRealPath();  // replace the file the link points to, not the link
+        }
         Path dir = absolute.getParent();
         checkDirectory(target, dir);
         if (Files.isDirectory(absolute)) {
@@ -57,6 +61,7 @@ public final class AtomicFile {
                 body.write(ch);
                 ch.force(true);
             }
+            keepPermissions(absolute, temp);
             try {
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -108,6 +113,13 @@ public final class AtomicFile {
         }
         if (!Files.isWritable(dir)) {
             throw new IOException("cannot write " + target + ": directory " + dir + " is not writable");
+        }
+    }
+
+    /** A replaced file keeps its permissions (a private 0600 file must not become world-readable). */
+    private static void keepPermissions(Path target, Path temp) throws IOException {
+        if (Files.exists(target) && Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
         }
     }
 

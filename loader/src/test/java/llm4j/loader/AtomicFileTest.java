@@ -52,6 +52,24 @@ class AtomicFileTest {
     }
 
     @Test
+    void replacedFileKeepsItsPermissions() throws IOException {
+        Path target = dir.resolve("chat.json");
+        Files.writeString(target, "{}");
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
+        AtomicFile.write(target, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+    }
+
+    @Test
+    void symbolicLinkIsFollowed() throws IOException {
+        Path real = Files.writeString(Files.createDirectory(dir.resolve("data")).resolve("model.gguf"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("link.gguf"), real);
+        AtomicFile.write(link, "new".getBytes(StandardCharsets.UTF_8));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("new", Files.readString(real));
+    }
+
+    @Test
     void exceptionMidWriteKeepsOldFileAndRemovesTemp() throws IOException {
         Path target = dir.resolve("model.gguf");
         Files.writeString(target, "previous");
