@@ -1,5 +1,6 @@
 package llm4j.quant.format;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KQuants.half;
 import static llm4j.quant.format.KQuants.u8;
@@ -94,6 +95,6 @@ final class Q2_KVector {
                 }
             }
         }
-        return acc.sub(minAcc).reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc.sub(minAcc));
     }
 }

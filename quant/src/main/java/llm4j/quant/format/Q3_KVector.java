@@ -1,5 +1,6 @@
 package llm4j.quant.format;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KQuants.half;
 import static llm4j.quant.format.KQuants.scaleQ3;
@@ -78,6 +79,6 @@ final class Q3_KVector {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

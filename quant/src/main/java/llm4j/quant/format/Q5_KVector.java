@@ -1,5 +1,6 @@
 package llm4j.quant.format;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KQuants.half;
 import static llm4j.quant.format.KQuants.minK4;
@@ -76,6 +77,6 @@ final class Q5_KVector {
                 minAcc = addScaled(minAcc, sumHigh, dmin * minK4(w, blk + SCALES, 2 * pair + 1));
             }
         }
-        return acc.sub(minAcc).reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc.sub(minAcc));
     }
 }

@@ -1,5 +1,6 @@
 package llm4j.quant.format;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KQuants.half;
 import static llm4j.quant.format.KVectors.BL;
@@ -77,6 +78,6 @@ final class Q6_KVector {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }
