@@ -1,0 +1,87 @@
+package llm4j.model;
+
+import llm4j.model.kv.KvCache;
+import llm4j.model.parallel.RangeTask;
+
+/**
+ * Activation buffers for batches of up to {@code maxBatch} tokens, plus the reusable parallel tasks
+ * that work on them: nothing is allocated per token.
+ */
+public final class ForwardState {
+
+    final int maxBatch;
+    final int maxLogitRows;
+    final float[] x;
+    final float[] xb;
+    final float[] xb2;
+    final float[] q;
+    final float[] k;
+    final float[] v;
+    final float[] att;
+    final float[] hb;
+    final float[] hb2;
+    final float[] cos;
+    final float[] sin;
+    final float[][] scores;
+    /** Logits of the last forward pass: {@code logitRows} rows of {@code vocabSize}. */
+    public final float[] logits;
+
+    final LinearTask linear = new LinearTask();
+    final AttentionTask attention = new AttentionTask();
+
+    ForwardState(ModelConfig c, int maxBatch, int maxLogitRows, int threads, int scratchFloats) {
+        this.maxBatch = maxBatch;
+        this.maxLogitRows = maxLogitRows;
+        this.x = new float[maxBatch * c.dim()];
+        this.xb = new float[maxBatch * Math.max(c.dim(), c.qDim())];
+        this.xb2 = new float[maxBatch * c.dim()];
+        this.q = new float[maxBatch * c.qDim()];
+        this.k = new float[maxBatch * c.kvDim()];
+        this.v = new float[maxBatch * c.kvDim()];
+        this.att = new float[maxBatch * c.qDim()];
+        this.hb = new float[maxBatch * c.hiddenDim()];
+        this.hb2 = new float[maxBatch * c.hiddenDim()];
+        this.cos = new float[maxBatch * (c.ropeDim() / 2)];
+        this.sin = new float[maxBatch * (c.ropeDim() / 2)];
+        this.scores = new float[threads][scratchFloats];
+        this.logits = new float[maxLogitRows * c.vocabSize()];
+    }
+
+    /** {@code y = W x} for {@code n} stacked inputs, split by output rows. */
+    static final class LinearTask implements RangeTask {
+        Linear layer;
+        float[] in;
+        float[] out;
+        int n;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            layer.forward(in, n, out, from, to);
+        }
+    }
+
+    /** Causal attention for every (token, query head) pair of the batch. */
+    final class AttentionTask implements RangeTask {
+        KvCache cache;
+        int layer;
+        int startPos;
+        int heads;
+        int headDim;
+        int groupSize;
+        int window;
+        float scale;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            float[] scratch = scores[worker];
+            for (int item = from; item < to; item++) {
+                int t = item / heads;
+                int h = item % heads;
+                int pos = startPos + t;
+                int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;
+                int qOff = (t * heads + h) * headDim;
+                cache.attend(layer, h / groupSize, q, qOff, first, pos + 1, scale, scratch, att, qOff);
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package llm4j.model;
+
+import llm4j.model.kv.KvCache;
+import llm4j.model.math.FloatMath;
+import llm4j.model.parallel.WorkerPool;
+
+/**
+ * The llama forward pass: embeddings, then per block RMSNorm → GQA attention with RoPE → residual →
+ * RMSNorm → SwiGLU → residual, then the final norm and the output projection. One code path serves
+ * prefill (a batch of tokens) and generation (a batch of one).
+ */
+public final class Transformer {
+
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Rope rope;
+
+    public Transformer(ModelConfig config, ModelWeights weights, Rope rope) {
+        this.config = config;
+        this.weights = weights;
+        this.rope = rope;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    /** Buffers for batches of up to {@code maxBatch} tokens attending over {@code kv}. */
+    public ForwardState newState(int maxBatch, int maxLogitRows, int threads, KvCache kv) {
+        return new ForwardState(config, maxBatch, maxLogitRows, threads, kv.scratchFloats(kv.capacity()));
+    }
+
+    /**
+     * Runs {@code n} tokens at positions {@code pos .. pos+n-1}, storing their keys and values in
+     * {@code kv}, and leaves the logits of the last {@code logitRows} tokens in {@code s.logits}.
+     */
+    public void forward(ForwardState s, KvCache kv, WorkerPool pool, int[] tokens, int tokenOffset, int n, int pos,
+                        int logitRows) {
+        if (n < 1 || n > s.maxBatch || logitRows > n || logitRows > s.maxLogitRows) {
+            throw new IllegalArgumentException("batch of " + n + " with " + logitRows + " logit rows does not fit the state");
+        }
+        if (pos + n > kv.capacity()) {
+            throw new IllegalArgumentException("positions up to " + (pos + n) + " exceed the context of " + kv.capacity());
+        }
+        ModelConfig c = config;
+        int dim = c.dim();
+        int half = c.ropeDim() / 2;
+        for (int t = 0; t < n; t++) {
+            weights.tokenEmbedding().dequantizeRow(tokens[tokenOffset + t], s.x, t * dim);
+            rope.angles(pos + t, s.cos, s.sin, t * half);
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights w = weights.layers()[l];
+            for (int t = 0; t < n; t++) {
+                FloatMath.rmsNorm(s.xb, t * dim, s.x, t * dim, w.attnNorm(), dim, c.rmsEps());
+            }
+            linear(pool, s, w.wq(), s.xb, n, s.q);
+            linear(pool, s, w.wk(), s.xb, n, s.k);
+            linear(pool, s, w.wv(), s.xb, n, s.v);
+            for (int t = 0; t < n; t++) {
+                rope.rotate(s.q, t * c.qDim(), c.heads(), c.headDim(), s.cos, s.sin, t * half);
+                rope.rotate(s.k, t * c.kvDim(), c.kvHeads(), c.headDim(), s.cos, s.sin, t * half);
+                kv.store(l, pos + t, s.k, t * c.kvDim(), s.v, t * c.kvDim());
+            }
+            ForwardState.AttentionTask a = s.attention;
+            a.cache = kv;
+            a.layer = l;
+            a.startPos = pos;
+            a.heads = c.heads();
+            a.headDim = c.headDim();
+            a.groupSize = c.groupSize();
+            a.window = c.slidingWindow();
+            a.scale = (float) (1.0 / Math.sqrt(c.headDim()));
+            pool.parallelFor(n * c.heads(), a);
+            linear(pool, s, w.wo(), s.att, n, s.xb2);
+            FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
+
+            for (int t = 0; t < n; t++) {
+                FloatMath.rmsNorm(s.xb, t * dim, s.x, t * dim, w.ffnNorm(), dim, c.rmsEps());
+            }
+            linear(pool, s, w.gate(), s.xb, n, s.hb);
+            linear(pool, s, w.up(), s.xb, n, s.hb2);
+            FloatMath.swiglu(s.hb, s.hb2, 0, n * c.hiddenDim());
+            linear(pool, s, w.down(), s.hb, n, s.xb2);
+            FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
+        }
+        if (logitRows == 0) {
+            return;
+        }
+        int first = n - logitRows;
+        for (int t = 0; t < logitRows; t++) {
+            FloatMath.rmsNorm(s.xb, t * dim, s.x, (first + t) * dim, weights.outputNorm(), dim, c.rmsEps());
+        }
+        linear(pool, s, weights.output(), s.xb, logitRows, s.logits);
+    }
+
+    private static void linear(WorkerPool pool, ForwardState s, Linear layer, float[] in, int n, float[] out) {
+        ForwardState.LinearTask task = s.linear;
+        task.layer = layer;
+        task.in = in;
+        task.out = out;
+        task.n = n;
+        pool.parallelFor(layer.out(), task);
+    }
+}

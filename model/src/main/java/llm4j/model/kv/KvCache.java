@@ -1,0 +1,31 @@
+package llm4j.model.kv;
+
+/**
+ * Keys and values of past positions, per layer. Attention asks the cache to score a query against
+ * a range of positions and to mix their values; how they are stored (precision, blocks, rotation)
+ * stays inside the implementation.
+ */
+public interface KvCache {
+
+    /** Positions the cache can hold. */
+    int capacity();
+
+    /** Stores the K and V rows ({@code kvHeads * headDim} floats each) of {@code position} in {@code layer}. */
+    void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset);
+
+    /**
+     * Attention of one query head over positions {@code [from, to)} of K/V head {@code kvHead}:
+     * {@code out = softmax(scale * q·K) V}. {@code scores} is per-thread scratch of at least
+     * {@link #scratchFloats(int) scratchFloats(to - from)} floats.
+     */
+    void attend(int layer, int kvHead, float[] q, int qOffset, int from, int to, float scale,
+                float[] scores, float[] out, int outOffset);
+
+    /** Scratch floats {@link #attend} needs for {@code positions} positions. */
+    default int scratchFloats(int positions) {
+        return positions;
+    }
+
+    /** Bytes held by the cache. */
+    long bytes();
+}
