@@ -46,7 +46,9 @@ public final class Vectors {
     /**
      * The sum of the lanes of {@code v}, always added in the same order. {@code reduceLanes(ADD)}
      * may not be used for this: its interpreted and compiled forms add in different orders, so a
-     * forward pass would give different logits before and after the JIT warms up.
+     * forward pass would give different logits before and after the JIT warms up. The launcher and
+     * the test JVMs force this method inline (-XX:CompileCommand=inline): a kernel whose accumulator
+     * escapes into a call boxes the accumulator on every loop iteration.
      */
     public static float sum(FloatVector v) {
         for (VectorShuffle<Float> fold : FOLDS) {
