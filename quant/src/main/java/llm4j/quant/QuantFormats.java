@@ -8,6 +8,11 @@ import llm4j.quant.format.Q4_1Format;
 import llm4j.quant.format.Q5_0Format;
 import llm4j.quant.format.Q5_1Format;
 import llm4j.quant.format.Q8_0Format;
+import llm4j.quant.format.Q2_KFormat;
+import llm4j.quant.format.Q3_KFormat;
+import llm4j.quant.format.Q4_KFormat;
+import llm4j.quant.format.Q5_KFormat;
+import llm4j.quant.format.Q6_KFormat;
 
 /** The registry of block formats llm4j can decode and multiply. */
 public final class QuantFormats {
@@ -26,6 +31,11 @@ public final class QuantFormats {
             case Q5_0 -> Q5_0Format.INSTANCE;
             case Q5_1 -> Q5_1Format.INSTANCE;
             case Q8_0 -> Q8_0Format.INSTANCE;
+            case Q2_K -> Q2_KFormat.INSTANCE;
+            case Q3_K -> Q3_KFormat.INSTANCE;
+            case Q4_K -> Q4_KFormat.INSTANCE;
+            case Q5_K -> Q5_KFormat.INSTANCE;
+            case Q6_K -> Q6_KFormat.INSTANCE;
             default -> throw new UnsupportedTypeException(type);
         };
     }

@@ -13,6 +13,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /** BF16 · F32 dot product: a bfloat16 widened to int lanes and shifted up 16 bits is its float. */
 public final class BF16Kernel {
@@ -31,7 +32,7 @@ public final class BF16Kernel {
         for (int bound = n - n % L; i < bound; i += L) {
             acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += Float.intBitsToFloat(w.get(LE_SHORT, offset + 2L * i) << 16) * x[xOffset + i];
         }

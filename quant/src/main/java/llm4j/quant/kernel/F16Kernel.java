@@ -12,6 +12,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 import llm4j.quant.format.F16Format;
 
 /**
@@ -54,7 +55,7 @@ public final class F16Kernel {
         if ((specials.reduceLanes(VectorOperators.OR) & CARRY) != 0) {
             return F16Format.dotScalar(w, offset, x, xOffset, n);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         if (i < n) {
             sum += F16Format.dotScalar(w, offset + 2L * i, x, xOffset + i, n - i);
         }

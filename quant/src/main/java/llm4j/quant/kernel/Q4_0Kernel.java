@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /**
  * Q4_0 · F32 dot product. Each load of L packed bytes yields two runs of elements: low nibbles are
@@ -37,6 +37,6 @@ public final class Q4_0Kernel {
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /**
  * Q4_1 · F32 dot product, using Σ (q·d + m)·x = d·Σ q·x + m·Σ x: per block one sum of codes times
@@ -40,6 +40,6 @@ public final class Q4_1Kernel {
             acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
             acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

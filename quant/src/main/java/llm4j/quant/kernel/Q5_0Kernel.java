@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /**
  * Q5_0 · F32 dot product. The signed value q - 16 of a 5-bit code is, as a byte, its low nibble
@@ -41,6 +41,6 @@ public final class Q5_0Kernel {
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

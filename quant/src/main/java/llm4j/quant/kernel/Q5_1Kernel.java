@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /**
  * Q5_1 · F32 dot product: 5-bit codes assembled in byte lanes (nibble, plus 16 where the fifth bit
@@ -45,6 +45,6 @@ public final class Q5_1Kernel {
             acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
             acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

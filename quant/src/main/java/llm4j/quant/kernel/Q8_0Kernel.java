@@ -7,7 +7,7 @@ import static llm4j.quant.kernel.LegacySpecies.QK;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /**
  * Q8_0 · F32 dot product: per block, the signed bytes are widened to float lanes and multiplied
@@ -32,6 +32,6 @@ public final class Q8_0Kernel {
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

@@ -1,0 +1,118 @@
+package llm4j.quant.format;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import llm4j.quant.Vectors;
+
+/**
+ * Vector shapes and bit tricks shared by the K-quant kernels. Quantized fields are decoded in byte
+ * lanes and widened straight to float lanes, so a load of {@link #BL} bytes feeds {@link #PARTS}
+ * float vectors.
+ *
+ * <p>Two C2 limits shape every kernel; break either and the vectors are boxed on the heap (tens of
+ * kB per row, 10-50x slower):
+ * <ul>
+ * <li>Accumulators start from {@code FloatVector.zero(F)} written in the loop, never from a static
+ *     final zero vector: C2 cannot unbox a loop phi that merges a constant vector object.</li>
+ * <li>A kernel parses to about 8,000-13,000 IR nodes; past C2's inlining cut-off (18,000) the
+ *     remaining vector calls stay calls. So kernels decode one sub-block per loop iteration from
+ *     one copy of the decode code, rather than unrolling sub-blocks by hand.</li>
+ * </ul>
+ * {@code KQuantThroughput} (test sources) prints allocated bytes per row to catch both.
+ */
+final class KVectors {
+
+    static final VectorSpecies<Float> F = Vectors.F;
+
+    /** Float lanes per vector. */
+    static final int W = F.length();
+
+    /**
+     * Bytes per load: one float vector's worth of byte lanes, but at least 64 bits, the narrowest
+     * species (so 128-bit floats take two parts of each 8-byte load).
+     */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+
+    static final int BL = B.length();
+
+    /** Float vectors per byte load. */
+    static final int PARTS = BL / W;
+
+    private KVectors() {
+    }
+
+    static ByteVector load(MemorySegment w, long offset) {
+        return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /*
+     * Block headers are read with a few wide loads and unpacked with shifts: every segment access
+     * inlines a tree of checks, and with one access per scale byte C2 ran out of inlining budget
+     * (NodeCountInliningCutoff) and left vector ops as calls that box their vectors.
+     */
+
+    /** fp16 at bits 0..15 of {@code bits}. */
+    static float lowHalf(int bits) {
+        return Float.float16ToFloat((short) bits);
+    }
+
+    /** fp16 at bits 16..31 of {@code bits}. */
+    static float highHalf(int bits) {
+        return Float.float16ToFloat((short) (bits >>> 16));
+    }
+
+    /** Byte {@code i} of a little-endian long, unsigned. */
+    static int byteOf(long bytes, int i) {
+        return (int) (bytes >>> (8 * i)) & 0xFF;
+    }
+
+    /**
+     * Scale {@code j} of a Q4_K/Q5_K super-block from its 12 scale bytes read as a long ({@code s0},
+     * bytes 0..7) and an int ({@code s8}, bytes 8..11); see {@link KQuants#scaleK4}.
+     */
+    static int scaleK4(long s0, int s8, int j) {
+        if (j < 4) {
+            return byteOf(s0, j) & 63;
+        }
+        return (byteOf(s8, j - 4) & 0xF) | ((byteOf(s0, j - 4) >> 6) << 4);
+    }
+
+    /** Min {@code j} of a Q4_K/Q5_K super-block; see {@link #scaleK4(long, int, int)}. */
+    static int minK4(long s0, int s8, int j) {
+        if (j < 4) {
+            return byteOf(s0, j + 4) & 63;
+        }
+        return (byteOf(s8, j - 4) >> 4) | ((byteOf(s0, j) >> 6) << 4);
+    }
+
+    /** {@code acc + v·s}. */
+    static FloatVector addScaled(FloatVector acc, FloatVector v, float s) {
+        return v.fma(FloatVector.broadcast(F, s), acc);
+    }
+
+    /** Float lanes from bytes {@code part·W ..} of {@code v}, read as signed. */
+    static FloatVector floats(ByteVector v, int part) {
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    /**
+     * Every byte shifted right by {@code n}, done as one 16-bit shift (x86 has no byte shift): each
+     * byte's top {@code n} bits are then junk from its neighbour, so callers keep at most the low
+     * {@code 8 - n} bits.
+     */
+    static ByteVector shiftRight(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
+    }
+
+    /** Every byte shifted left by {@code n} as a 16-bit shift; callers drop each byte's low {@code n} bits. */
+    static ByteVector shiftLeft(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+    }
+}
