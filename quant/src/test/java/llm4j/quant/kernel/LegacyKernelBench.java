@@ -18,9 +18,11 @@ import llm4j.quant.WeightTensors;
  * FFN shape), in GB/s of packed weights. Not a test. Run from the project root after
  * {@code mvn test-compile}:
  * <pre>
- * java --add-modules jdk.incubator.vector -Dllm4j.vector.bits=256 \
- *      -cp quant/target/classes:quant/target/test-classes llm4j.quant.kernel.LegacyKernelBench [types...]
+ * java --add-modules jdk.incubator.vector -XX:CompileCommand=quiet -XX:CompileCommand=inline,llm4j.quant.Vectors::sum \
+ *      -Dllm4j.vector.bits=256 -cp quant/target/classes:quant/target/test-classes llm4j.quant.kernel.LegacyKernelBench [types...]
  * </pre>
+ * The inline command is the launcher's: without it C2 may leave {@code Vectors.sum} a call, the
+ * accumulators get boxed and Q8_0/Q4_0 run at a third of the speed.
  * Add {@code -Dllm4j.kernels=scalar} for the scalar oracles. Times are per-thread CPU time, best of
  * several rounds, so other processes on a shared machine distort them less than wall time would.
  */
