@@ -1,0 +1,56 @@
+package llm4j.quant.format;
+
+import static llm4j.quant.format.LegacyBlocks.LE_SHORT;
+
+import java.lang.foreign.MemorySegment;
+
+import llm4j.quant.GgmlType;
+import llm4j.quant.QuantFormat;
+import llm4j.quant.RowKernel;
+import llm4j.quant.kernel.BF16Kernel;
+
+/** bfloat16 (the upper 16 bits of a float32), little-endian. */
+public final class BF16Format implements QuantFormat {
+
+    public static final BF16Format INSTANCE = new BF16Format();
+
+    private BF16Format() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.BF16;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOffset + i] = HalfFloats.bf16ToFloat(src.get(LE_SHORT, offset + 2L * i));
+        }
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {
+        for (int i = 0; i < n; i++) {
+            dst.set(LE_SHORT, offset + 2L * i, HalfFloats.floatToBf16(src[srcOffset + i]));
+        }
+    }
+
+    @Override
+    public RowKernel scalarKernel() {
+        return BF16Format::dotScalar;
+    }
+
+    @Override
+    public RowKernel vectorKernel() {
+        return BF16Kernel::dot;
+    }
+
+    static float dotScalar(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += HalfFloats.bf16ToFloat(w.get(LE_SHORT, offset + 2L * i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,72 @@
+package llm4j.quant.kernel;
+
+import static llm4j.quant.kernel.LegacySpecies.F;
+import static llm4j.quant.kernel.LegacySpecies.I;
+import static llm4j.quant.kernel.LegacySpecies.L;
+import static llm4j.quant.kernel.LegacySpecies.LE;
+import static llm4j.quant.kernel.LegacySpecies.S;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.format.F16Format;
+
+/**
+ * F16 · F32 dot product. JDK 25's Vector API has no half-float lane conversion, so halves are
+ * widened in int lanes: sign-extend, shift the 15 exponent+mantissa bits into float position
+ * (exponent still biased by 15) and multiply by 2^112 to rebias. The multiply, unlike an integer
+ * exponent add, is exact for zeros and subnormals too. Inf/NaN (exponent 31) would come out as
+ * finite numbers ≥ 65536, so the loop flags them and such rows fall back to the scalar kernel.
+ */
+public final class F16Kernel {
+
+    /** Keeps the sign (bit 31, copied there by sign extension) and the shifted 15 value bits. */
+    private static final int SIGN_AND_VALUE = 0x8FFF_E000;
+    /** 2^(127-15): turns a binary16 exponent into a float32 one. */
+    private static final float REBIAS = 0x1p112f;
+    /** Adding one to the exponent field carries into bit 28 exactly when the exponent was 31. */
+    private static final int EXPONENT_ONE = 0x0080_0000;
+    private static final int CARRY = 0x1000_0000;
+
+    private F16Kernel() {
+    }
+
+    public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        IntVector specials = IntVector.zero(I);
+        int i = 0;
+        for (int bound = n - n % (2 * L); i < bound; i += 2 * L) {
+            IntVector bits0 = halfBits(w, offset + 2L * i);
+            IntVector bits1 = halfBits(w, offset + 2L * (i + L));
+            specials = specials.or(bits0.add(EXPONENT_ONE)).or(bits1.add(EXPONENT_ONE));
+            acc0 = toFloats(bits0).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = toFloats(bits1).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        for (int bound = n - n % L; i < bound; i += L) {
+            IntVector bits = halfBits(w, offset + 2L * i);
+            specials = specials.or(bits.add(EXPONENT_ONE));
+            acc0 = toFloats(bits).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+        }
+        if ((specials.reduceLanes(VectorOperators.OR) & CARRY) != 0) {
+            return F16Format.dotScalar(w, offset, x, xOffset, n);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        if (i < n) {
+            sum += F16Format.dotScalar(w, offset + 2L * i, x, xOffset + i, n - i);
+        }
+        return sum;
+    }
+
+    private static IntVector halfBits(MemorySegment w, long offset) {
+        ShortVector h = ShortVector.fromMemorySegment(S, w, offset, LE);
+        return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_VALUE);
+    }
+
+    private static FloatVector toFloats(IntVector bits) {
+        return bits.reinterpretAsFloats().mul(REBIAS);
+    }
+}

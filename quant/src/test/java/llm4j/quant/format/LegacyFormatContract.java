@@ -1,0 +1,147 @@
+package llm4j.quant.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import llm4j.quant.GgmlType;
+import llm4j.quant.QuantFormat;
+import llm4j.quant.QuantFormats;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Properties every legacy format must have; each format's test class extends this and supplies
+ * random packed data and its own round-trip error bound.
+ */
+abstract class LegacyFormatContract {
+
+    private static final double UNIT_ROUNDOFF = 0x1p-24;
+
+    abstract QuantFormat format();
+
+    /** Fills {@code n} elements' worth of valid packed data (finite scales) at {@code offset}. */
+    abstract void fillRandom(Random rnd, MemorySegment seg, long offset, int n);
+
+    /** Checks the values decoded from {@code seg} after {@code src} was quantized into it. */
+    abstract void assertRoundTrip(float[] src, float[] back, MemorySegment seg);
+
+    /** Row length for a property run: whole blocks, or any length for per-element types. */
+    int elements(int blocks, Random rnd) {
+        return blocks * format().type().blockSize();
+    }
+
+    /**
+     * The scale of the rounding error both kernels may make: Σ|w·x| unless a kernel sums
+     * differently (offset formats override it).
+     */
+    double magnitude(MemorySegment seg, long offset, float[] w, float[] x, int xOffset) {
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            sum += Math.abs((double) w[i] * x[xOffset + i]);
+        }
+        return sum;
+    }
+
+    @Property(tries = 150)
+    void vectorKernelMatchesScalar(@ForAll @IntRange(min = 1, max = 40) int blocks,
+                                   @ForAll @IntRange(min = 0, max = 67) int offset,
+                                   @ForAll @IntRange(min = 0, max = 17) int xOffset,
+                                   @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = elements(blocks, rnd);
+        long bytes = format().type().bytesFor(n);
+        try (Arena arena = Arena.ofConfined()) {
+            // sized exactly: a kernel reading past the row's last block fails the test
+            MemorySegment seg = arena.allocate(offset + bytes);
+            fillRandom(rnd, seg, offset, n);
+            float[] x = new float[xOffset + n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float scalar = format().scalarKernel().dot(seg, offset, x, xOffset, n);
+            float vector = format().vectorKernel().dot(seg, offset, x, xOffset, n);
+
+            float[] w = new float[n];
+            format().dequantize(seg, offset, w, 0, n);
+            double exact = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) w[i] * x[xOffset + i];
+            }
+            double tolerance = (2.0 * n + 16) * UNIT_ROUNDOFF * magnitude(seg, offset, w, x, xOffset) + 1e-30;
+            assertEquals(exact, scalar, tolerance, "scalar kernel vs dequantized dot, n=" + n);
+            assertEquals(scalar, vector, tolerance, "vector vs scalar, n=" + n + " offset=" + offset + " xOffset=" + xOffset);
+        }
+    }
+
+    @Property(tries = 100)
+    void roundTripStaysWithinOneStep(@ForAll @IntRange(min = 1, max = 12) int blocks, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = elements(blocks, rnd);
+        float[] src = new float[n];
+        int blockSize = Math.max(32, format().type().blockSize());
+        for (int start = 0; start < n; start += blockSize) {
+            // each block gets its own magnitude and shape, sometimes with an outlier
+            float scale = (float) Math.pow(10, rnd.nextInt(7) - 4);
+            boolean uniform = rnd.nextBoolean();
+            for (int i = start; i < Math.min(n, start + blockSize); i++) {
+                double v = uniform ? rnd.nextDouble() * 2 - 1 : rnd.nextGaussian();
+                src[i] = (float) (v * scale);
+            }
+            if (rnd.nextInt(4) == 0) {
+                src[start + rnd.nextInt(Math.min(blockSize, n - start))] = scale * (rnd.nextBoolean() ? 40 : -40);
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(format().type().bytesFor(n));
+            format().quantize(src, 0, n, seg, 0);
+            float[] back = new float[n];
+            format().dequantize(seg, 0, back, 0, n);
+            assertRoundTrip(src, back, seg);
+        }
+    }
+
+    @Property(tries = 30)
+    void offsetsAreHonoured(@ForAll @IntRange(min = 1, max = 4) int blocks,
+                            @ForAll @IntRange(min = 1, max = 9) int srcOffset,
+                            @ForAll @IntRange(min = 1, max = 9) int byteOffset,
+                            @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = blocks * Math.max(32, format().type().blockSize());
+        float[] src = new float[srcOffset + n];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (float) rnd.nextGaussian();
+        }
+        float[] plain = java.util.Arrays.copyOfRange(src, srcOffset, srcOffset + n);
+        long bytes = format().type().bytesFor(n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment atZero = arena.allocate(bytes);
+            MemorySegment shifted = arena.allocate(byteOffset + bytes);
+            format().quantize(plain, 0, n, atZero, 0);
+            format().quantize(src, srcOffset, n, shifted, byteOffset);
+            assertEquals(-1, atZero.mismatch(shifted.asSlice(byteOffset)), "quantize with offsets wrote other bytes");
+            float[] back = new float[srcOffset + n];
+            format().dequantize(shifted, byteOffset, back, srcOffset, n);
+            float[] backPlain = new float[n];
+            format().dequantize(atZero, 0, backPlain, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(backPlain[i]), Float.floatToRawIntBits(back[srcOffset + i]));
+            }
+            for (int i = 0; i < srcOffset; i++) {
+                assertEquals(0f, back[i], "dequantize wrote before dstOffset");
+            }
+        }
+    }
+
+    @Property(tries = 1)
+    void registeredUnderItsType() {
+        GgmlType type = format().type();
+        assertSame(format(), QuantFormats.of(type));
+        assertTrue(type.supported());
+    }
+}
