@@ -94,6 +94,16 @@ public record GgufValue(int type, byte[] payload) {
         return concat(le(4).putInt(type).array(), payload);
     }
 
+    /** "type 4: 08 00 00 00" (payloads past 16 bytes end in "…"), for case names. */
+    @Override
+    public String toString() {
+        StringBuilder hex = new StringBuilder("type " + type + ":");
+        for (int i = 0; i < Math.min(16, payload.length); i++) {
+            hex.append(String.format(" %02x", payload[i]));
+        }
+        return payload.length > 16 ? hex + " …" : hex.toString();
+    }
+
     static ByteBuffer le(int size) {
         return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
