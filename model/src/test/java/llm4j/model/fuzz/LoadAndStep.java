@@ -14,6 +14,7 @@ import llm4j.model.Transformer;
 import llm4j.model.generate.Session;
 import llm4j.model.kv.F16KvCache;
 import llm4j.model.load.GgufConfig;
+import llm4j.model.load.SessionMemory;
 import llm4j.model.load.WeightBinder;
 import llm4j.model.parallel.WorkerPool;
 
@@ -38,8 +39,11 @@ final class LoadAndStep {
             Transformer tf = new Transformer(c, WeightBinder.bind(file, c),
                     new Rope(c.ropeStyle(), c.ropeDim(), c.ropeBase(), WeightBinder.ropeFactors(file, c), c.ropeScale()));
             int capacity = Math.min(CONTEXT, c.contextLength());
+            SessionMemory.of(path, c, capacity, Short.BYTES, capacity, 1, pool.threads())
+                    .requireFits(path, SessionMemory.freeHeap());
             Session session = new Session(tf, new F16KvCache(c.layers(), capacity, c.kvHeads(), c.headDim()), pool, capacity);
-            session.feed(new int[] {0, c.vocabSize() - 1}, 0, 2);
+            // the first and the last token id, as far as the (possibly one-token) context allows
+            session.feed(new int[] {0, c.vocabSize() - 1}, 0, Math.min(2, capacity));
             assertEquals(c.vocabSize(), session.vocabSize());
         }
     }

@@ -89,7 +89,26 @@ public final class GgufMutator {
 
     /** A count, length, type id, dimension, offset or scalar replaced by an extreme value. */
     public Mutation extremeField(Random random) {
-        Field field = structural.get(random.nextInt(structural.size()));
+        return extreme(random, structural.get(random.nextInt(structural.size())));
+    }
+
+    /**
+     * A scalar metadata value (the hyper-parameters: widths, counts, eps, rope base) replaced by an
+     * extreme value: files that still parse and must then be refused by the configuration checks.
+     */
+    public Mutation extremeScalar(Random random) {
+        List<Field> scalars = layout.fields(Kind.SCALAR);
+        return scalars.isEmpty() ? extremeField(random) : extreme(random, scalars.get(random.nextInt(scalars.size())));
+    }
+
+    /** A tensor's dimension, type or data offset replaced by an extreme value. */
+    public Mutation extremeTensorInfo(Random random) {
+        List<Field> infos = layout.fields().stream().filter(f -> f.kind() == Kind.DIMENSION
+                || f.kind() == Kind.TENSOR_TYPE || f.kind() == Kind.TENSOR_OFFSET).toList();
+        return infos.isEmpty() ? extremeField(random) : extreme(random, infos.get(random.nextInt(infos.size())));
+    }
+
+    private Mutation extreme(Random random, Field field) {
         long value = extremeValue(random, field);
         byte[] bytes = original.clone();
         ByteBuffer out = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
