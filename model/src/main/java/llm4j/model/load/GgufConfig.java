@@ -31,8 +31,13 @@ public final class GgufConfig {
     private GgufConfig() {
     }
 
-    /** @param vocabFallback vocabulary size when the file has no {@code <arch>.vocab_size} (the tokenizer's) */
-    public static ModelConfig read(Metadata md, int vocabFallback) throws ModelFormatException {
+    /**
+     * @param tokenizerVocab the number of tokens of the file's tokenizer. The model's vocabulary is
+     *                       that size, as in llama.cpp; a {@code <arch>.vocab_size} key that disagrees
+     *                       is an error, since token ids past the embedding's rows (or logits past the
+     *                       tokenizer's tokens) cannot be used. Without a tokenizer (0) the key decides.
+     */
+    public static ModelConfig read(Metadata md, int tokenizerVocab) throws ModelFormatException {
         String arch = md.getString("general.architecture");
         if (!ARCHITECTURES.contains(arch)) {
             throw md.error("general.architecture", "unsupported architecture '" + arch + "' (llm4j runs "
@@ -54,7 +59,7 @@ public final class GgufConfig {
             throw md.error(p + "attention.key_length", heads + " heads of " + headDim + " (" + p
                     + "attention.key_length) are wider than the limit of " + MAX_EMBEDDING);
         }
-        int vocab = vocab(md, p, vocabFallback);
+        int vocab = vocab(md, p, tokenizerVocab);
         int context = md.has(p + "context_length") ? bounded(md, p + "context_length", 1, MAX_CONTEXT) : 2048;
         float eps = md.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f);
         if (!(eps > 0f && eps <= 1f)) { // also false for NaN
@@ -93,16 +98,20 @@ public final class GgufConfig {
         return headDim;
     }
 
-    private static int vocab(Metadata md, String p, int fallback) throws ModelFormatException {
+    private static int vocab(Metadata md, String p, int tokenizerVocab) throws ModelFormatException {
         String key = p + "vocab_size";
         if (md.has(key)) {
-            return bounded(md, key, 1, MAX_VOCAB);
+            int declared = bounded(md, key, 1, MAX_VOCAB);
+            if (tokenizerVocab > 0 && declared != tokenizerVocab) {
+                throw md.error(key, key + " " + declared + " differs from the tokenizer's " + tokenizerVocab + " tokens");
+            }
+            return declared;
         }
-        if (fallback < 1 || fallback > MAX_VOCAB) {
-            throw new ModelFormatException(md.file(), -1, "vocabulary size " + fallback + " (from " + key
+        if (tokenizerVocab < 1 || tokenizerVocab > MAX_VOCAB) {
+            throw new ModelFormatException(md.file(), -1, "vocabulary size " + tokenizerVocab + " (from " + key
                     + " or the tokenizer's token list) is not in 1.." + MAX_VOCAB);
         }
-        return fallback;
+        return tokenizerVocab;
     }
 
     /** Positions are multiplied by this: 1 / the linear scaling factor, 1 without scaling. */

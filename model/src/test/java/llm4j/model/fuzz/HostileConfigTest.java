@@ -129,6 +129,32 @@ class HostileConfigTest {
                 .set("llama.attention.value_length", u32(1431655776)));
     }
 
+    /**
+     * A tokenizer with one token more than the embedding has rows (vocab_size says 512, the token
+     * list has 513): the extra token's id would index past the embedding matrix.
+     */
+    @Test
+    void aTokenizerLargerThanTheModelIsRefused() throws IOException {
+        GgufValue[] tokens = new GgufValue[513];
+        GgufValue[] scores = new GgufValue[513];
+        GgufValue[] types = new GgufValue[513];
+        try (var file = llm4j.loader.ModelFiles.open(SharedData.model("gguf/stories260K.gguf"))) {
+            String[] texts = file.metadata().getStringArray("tokenizer.ggml.tokens");
+            for (int i = 0; i < 513; i++) {
+                tokens[i] = string(i < 512 ? texts[i] : "zzzzqqq");
+                scores[i] = f32(-i);
+                types[i] = i32(i < 512 ? 1 : 4); // the extra one user-defined: matched literally in text
+            }
+        } catch (ModelFormatException e) {
+            throw new AssertionError(e);
+        }
+        ModelFormatException e = rejected("513 tokens for 512 rows", m -> m.set("llama.vocab_size", u32(512))
+                .set("tokenizer.ggml.tokens", GgufValue.array(GgufValue.STRING, tokens))
+                .set("tokenizer.ggml.scores", GgufValue.array(GgufValue.FLOAT32, scores))
+                .set("tokenizer.ggml.token_type", GgufValue.array(GgufValue.INT32, types)));
+        assertTrue(e.getMessage().contains("vocab_size"), e.getMessage());
+    }
+
     @Test
     void missingRequiredKeysAreNamed() {
         for (String key : new String[] {"general.architecture", "llama.embedding_length", "llama.block_count",

@@ -17,16 +17,23 @@ import llm4j.model.load.GgufConfig;
 import llm4j.model.load.SessionMemory;
 import llm4j.model.load.WeightBinder;
 import llm4j.model.parallel.WorkerPool;
+import llm4j.model.tokenizer.Tokenizer;
+import llm4j.model.tokenizer.Tokenizers;
 
 /**
  * Everything a command does with a model file before the first token comes out: open, read the
- * configuration, bind the weights, size the buffers, and run one token through the network. A
+ * configuration, bind the weights, size the buffers, build the tokenizer, and run a short prompt through the network. A
  * file that gets through the loader must get through this too, or fail with ModelFormatException.
  */
 final class LoadAndStep {
 
     /** Small enough for thousands of cases, large enough to cover a batch of more than one token. */
     static final int CONTEXT = 8;
+    /**
+     * Two words, a letter outside ASCII, a control token's text, and the text of the extra token
+     * HostileConfigTest appends to a vocabulary.
+     */
+    static final String PROMPT = "zzzzqqq Once upon é</s>";
 
     private LoadAndStep() {
     }
@@ -34,16 +41,18 @@ final class LoadAndStep {
     static void run(Path path, WorkerPool pool) throws ModelFormatException {
         try (ModelFile file = ModelFiles.open(path)) {
             Metadata md = file.metadata();
-            int vocab = md.has("tokenizer.ggml.tokens") ? md.getStringArray("tokenizer.ggml.tokens").length : 0;
-            ModelConfig c = GgufConfig.read(md, vocab);
+            Tokenizer tokenizer = Tokenizers.fromMetadata(md);
+            ModelConfig c = GgufConfig.read(md, tokenizer.vocabSize());
             Transformer tf = new Transformer(c, WeightBinder.bind(file, c),
                     new Rope(c.ropeStyle(), c.ropeDim(), c.ropeBase(), WeightBinder.ropeFactors(file, c), c.ropeScale()));
             int capacity = Math.min(CONTEXT, c.contextLength());
             SessionMemory.of(path, c, capacity, Short.BYTES, capacity, 1, pool.threads())
                     .requireFits(path, SessionMemory.freeHeap());
             Session session = new Session(tf, new F16KvCache(c.layers(), capacity, c.kvHeads(), c.headDim()), pool, capacity);
-            // the first and the last token id, as far as the (possibly one-token) context allows
-            session.feed(new int[] {0, c.vocabSize() - 1}, 0, Math.min(2, capacity));
+            int[] prompt = tokenizer.encode(PROMPT, true, true);
+            tokenizer.decode(prompt);
+            // the prompt, as far as the (possibly one-token) context allows
+            session.feed(prompt, 0, Math.min(prompt.length, capacity));
             assertEquals(c.vocabSize(), session.vocabSize());
         }
     }
