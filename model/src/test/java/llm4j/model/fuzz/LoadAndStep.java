@@ -29,9 +29,10 @@ final class LoadAndStep {
 
     /** Small enough for thousands of cases, large enough to cover a batch of more than one token. */
     static final int CONTEXT = 8;
+    static final int FED_TOKENS = 2;
     /**
-     * Two words, a letter outside ASCII, a control token's text, and the text of the extra token
-     * HostileConfigTest appends to a vocabulary.
+     * First the text of the extra token HostileConfigTest appends to a vocabulary (so that it is fed),
+     * then words, a letter outside ASCII and a control token's text for the tokenizer.
      */
     static final String PROMPT = "zzzzqqq Once upon é</s>";
 
@@ -51,8 +52,9 @@ final class LoadAndStep {
             Session session = new Session(tf, new F16KvCache(c.layers(), capacity, c.kvHeads(), c.headDim()), pool, capacity);
             int[] prompt = tokenizer.encode(PROMPT, true, true);
             tokenizer.decode(prompt);
-            // the prompt, as far as the (possibly one-token) context allows
-            session.feed(prompt, 0, Math.min(prompt.length, capacity));
+            // BOS and the prompt's first token (a batch of two), as far as a one-token context allows;
+            // every further token would only multiply the kernel time of thousands of cases
+            session.feed(prompt, 0, Math.min(Math.min(prompt.length, capacity), FED_TOKENS));
             assertEquals(c.vocabSize(), session.vocabSize());
         }
     }
