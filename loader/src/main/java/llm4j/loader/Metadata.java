@@ -33,6 +33,11 @@ public final class Metadata {
         return file;
     }
 
+    /** The file the metadata was read from (for error messages). */
+    public Path path() {
+        return file;
+    }
+
     public Set<String> keys() {
         return values.keySet();
     }

@@ -19,15 +19,23 @@ import llm4j.loader.ModelFormatException;
 /**
  * The base model's log-probabilities for a KL-divergence comparison (what llama-perplexity keeps in
  * its {@code --kl-divergence-base} file): a header with the context, vocabulary and token stream,
- * then every scored row as half-precision log-probabilities.
+ * then every scored row as 16-bit codes over the row's own range ({@code min + scale * code}), which
+ * resolves log-probabilities to about 3e-4 where half floats would only give 8e-3 near -10.
  */
 public final class LogProbArchive {
 
     static final long MAGIC = 0x444C4B4A344D4C4CL; // "LLM4JKLD" little-endian
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final int HEADER = 8 + 4 * 5;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int CODES = 65535;
+
+    /** Bytes of one stored row: min, scale, then a code per token. */
+    static long rowBytes(int vocab) {
+        return 8L + 2L * vocab;
+    }
 
     private LogProbArchive() {
     }
@@ -69,9 +77,19 @@ public final class LogProbArchive {
                 return;
             }
             logSoftmax(logits, offset, vocab, logProbs);
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
+            for (float lp : logProbs) {
+                min = Math.min(min, lp);
+                max = Math.max(max, lp);
+            }
+            float scale = max > min ? (max - min) / CODES : 1f;
             try {
+                out.writeInt(Integer.reverseBytes(Float.floatToIntBits(min)));
+                out.writeInt(Integer.reverseBytes(Float.floatToIntBits(scale)));
                 for (float lp : logProbs) {
-                    out.writeShort(Short.reverseBytes(Float.floatToFloat16(lp)));
+                    int code = Math.round((lp - min) / scale);
+                    out.writeShort(Short.reverseBytes((short) Math.min(CODES, Math.max(0, code))));
                 }
             } catch (IOException e) {
                 failure = e;
@@ -105,9 +123,11 @@ public final class LogProbArchive {
 
         /** Log-probabilities of scored row {@code row} (chunk-major) into {@code dst}. */
         public void row(long row, float[] dst) {
-            long off = row * vocab * 2L;
+            long off = row * rowBytes(vocab);
+            float min = rows.get(F32, off);
+            float scale = rows.get(F32, off + 4);
             for (int i = 0; i < vocab; i++) {
-                dst[i] = Float.float16ToFloat(rows.get(F16, off + 2L * i));
+                dst[i] = min + scale * Short.toUnsignedInt(rows.get(U16, off + 8 + 2L * i));
             }
         }
 
@@ -133,11 +153,19 @@ public final class LogProbArchive {
             int vocab = seg.get(U32, 16);
             int chunks = seg.get(U32, 20);
             int count = seg.get(U32, 24);
-            if (version != VERSION || ctx < 4 || vocab < 1 || chunks < 1 || count < 0) {
-                throw new ModelFormatException(path, 8, "unsupported or corrupt KL-divergence base header");
+            if (version != VERSION) {
+                throw new ModelFormatException(path, 8, "KL-divergence base format version " + version + ", expected " + VERSION);
+            }
+            if (ctx < 8 || vocab < 1 || chunks < 1 || (long) chunks * ctx != count) {
+                throw new ModelFormatException(path, 12, "corrupt KL-divergence base header");
             }
             long tokensEnd = HEADER + 4L * count;
-            long rowBytes = (long) chunks * (ctx - 1 - ctx / 2) * vocab * 2L;
+            long rowBytes;
+            try {
+                rowBytes = Math.multiplyExact((long) chunks * (ctx - 1 - ctx / 2), rowBytes(vocab));
+            } catch (ArithmeticException e) {
+                throw new ModelFormatException(path, 12, "corrupt KL-divergence base header");
+            }
             if (tokensEnd + rowBytes != size) {
                 throw new ModelFormatException(path, HEADER, "KL-divergence base file has " + size + " bytes, expected "
                         + (tokensEnd + rowBytes));
