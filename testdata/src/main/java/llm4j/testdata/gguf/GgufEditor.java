@@ -93,10 +93,6 @@ public final class GgufEditor {
         return this;
     }
 
-    public boolean has(String key) {
-        return entries.stream().anyMatch(e -> e.key.equals(key));
-    }
-
     public byte[] toBytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(GgufValue.le(24).putInt(0x46554747).putInt(version).putLong(tensorCount)
