@@ -131,6 +131,16 @@ class CorruptModelCliTest {
         assertOneLine(directory.err(), dir.toString());
     }
 
+    /** A damaged --kl-divergence-base archive is a format error too: exit 1, one line naming it. */
+    @Test
+    void aCorruptKlDivergenceBaseIsOneLine() throws IOException {
+        String model = SharedData.model("gguf/stories260K.gguf").toString();
+        Path base = Files.write(dir.resolve("base.kld"), "LLM4JKLD and then nonsense".getBytes(StandardCharsets.UTF_8));
+        CliRunner.Result r = CliRunner.run("perplexity", model, "--kl-divergence-base", base.toString(), "--kl-divergence");
+        assertEquals(1, r.exitCode(), r.err());
+        assertOneLine(r.err(), base.toString());
+    }
+
     /** The real process: exit status 1 from main, and stderr is the one line (no JVM stack trace). */
     @Test
     void theProcessExitsOneWithOneLine() throws Exception {
