@@ -10,6 +10,7 @@ import java.util.Set;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.el.JinjavaProcessors;
 import com.hubspot.jinjava.interpret.Context;
@@ -35,9 +36,9 @@ import jinjava.javax.el.CompositeELResolver;
  */
 final class JinjaSandbox {
 
-    /** Rendered prompts are at most a context's worth of text; 16 MiB is far beyond any real one. */
-    static final long MAX_OUTPUT_CHARS = 16L << 20;
-    static final long TIME_LIMIT_NANOS = 2_000_000_000L;
+    /** A rendered prompt is at most a context's worth of text (128K tokens are about 0.5 MiB). */
+    static final long MAX_OUTPUT_CHARS = 4L << 20;
+    static final long TIME_LIMIT_NANOS = 5_000_000_000L;
 
     private static final ThreadLocal<long[]> DEADLINE = new ThreadLocal<>();
 
@@ -76,11 +77,12 @@ final class JinjaSandbox {
         context.put("add_generation_prompt", addGenerationPrompt);
         context.put("bos_token", bosToken == null ? "" : bosToken);
         context.put("eos_token", eosToken == null ? "" : eosToken);
+        Jinjava jinjava = Holder.JINJAVA; // built outside the time limit: the first use loads many classes
         long[] deadline = {System.nanoTime() + TIME_LIMIT_NANOS, 0};
         DEADLINE.set(deadline);
         RenderResult result;
         try {
-            result = Holder.JINJAVA.renderForResult(source, context);
+            result = jinjava.renderForResult(compatible(source), context);
         } catch (TemplateRaised e) {
             throw new ChatTemplateException("the template refused the conversation: " + e.getMessage());
         } catch (RuntimeException | StackOverflowError e) {
@@ -98,6 +100,17 @@ final class JinjaSandbox {
             }
         }
         return result.getOutput();
+    }
+
+    private static final java.util.regex.Pattern NOT_IS = java.util.regex.Pattern.compile(
+            "\\bnot\\s+([A-Za-z_][A-Za-z0-9_.]*(?:\\[[^\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]+)");
+
+    /**
+     * Jinjava binds {@code not} tighter than {@code is}, so {@code not x is defined} would test
+     * {@code (not x)}; Jinja reads it as {@code not (x is defined)}, and templates rely on that.
+     */
+    static String compatible(String source) {
+        return NOT_IS.matcher(source).replaceAll("not ($1 is $2$3)");
     }
 
     private static String describe(TemplateError error) {
@@ -128,6 +141,15 @@ final class JinjaSandbox {
                 // transformers compiles chat templates with trim_blocks and lstrip_blocks
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                // Jinja2's semantics where Jinjava has a legacy default: {{- -}} trimming, Python operator
+                // precedence, backslashes, no trailing newline, evaluated dict keys
+                .withLegacyOverrides(LegacyOverrides.newBuilder()
+                        .withUseTrimmingForNotesAndExpressions(true)
+                        .withUseNaturalOperatorPrecedence(true)
+                        .withHandleBackslashInQuotesOnly(true)
+                        .withKeepNullableLoopValues(true)
+                        .withEvaluateMapKeys(true)
+                        .build())
                 .withElResolver(resolver)
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .withMaxStringLength(MAX_OUTPUT_CHARS)
