@@ -78,6 +78,7 @@ final class JinjaSandbox {
         context.put("bos_token", bosToken == null ? "" : bosToken);
         context.put("eos_token", eosToken == null ? "" : eosToken);
         Jinjava jinjava = Holder.JINJAVA; // built outside the time limit: the first use loads many classes
+        checkFilters(jinjava, source);
         long[] deadline = {System.nanoTime() + TIME_LIMIT_NANOS, 0};
         DEADLINE.set(deadline);
         RenderResult result;
@@ -111,6 +112,24 @@ final class JinjaSandbox {
      */
     static String compatible(String source) {
         return NOT_IS.matcher(source).replaceAll("not ($1 is $2$3)");
+    }
+
+    private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile("\\{\\{.*?\\}\\}|\\{%.*?%\\}",
+            java.util.regex.Pattern.DOTALL);
+    private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
+    private static final java.util.regex.Pattern FILTER = java.util.regex.Pattern.compile("\\|\\s*([A-Za-z_][A-Za-z0-9_]*)");
+
+    /** Jinja refuses a template naming an unknown filter; Jinjava would silently render it as nothing. */
+    private static void checkFilters(Jinjava jinjava, String source) throws ChatTemplateException {
+        java.util.regex.Matcher tags = TAG.matcher(source);
+        while (tags.find()) {
+            java.util.regex.Matcher filters = FILTER.matcher(QUOTED.matcher(tags.group()).replaceAll("''"));
+            while (filters.find()) {
+                if (jinjava.getGlobalContext().getFilter(filters.group(1)) == null) {
+                    throw new ChatTemplateException("cannot render the template: no filter named '" + filters.group(1) + "'");
+                }
+            }
+        }
     }
 
     private static String describe(TemplateError error) {

@@ -154,6 +154,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void unknownFiltersAreErrorsAsInJinja() throws Exception {
+        ChatTemplate t = new ChatTemplate("t", "{{ messages[0].content | nosuchfilter }}");
+        ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> t.render(CONVERSATION, true, "", ""));
+        assertTrue(e.getMessage().contains("nosuchfilter"), e.getMessage());
+        // a | inside a string is not a filter
+        assertEquals("<|im_start|>", new ChatTemplate("t", "{{ '<|im_start|>' | trim }}").render(CONVERSATION, true, "", ""));
+    }
+
+    @Test
     void closestBuiltinFollowsTheTemplatesMarkers() {
         assertEquals("gemma", BuiltinTemplates.closestTo("{{ '<start_of_turn>user' }}").name());
         assertEquals("llama3", BuiltinTemplates.closestTo("<|start_header_id|>").name());
