@@ -77,6 +77,27 @@ class ChatCommandTest {
     }
 
     @Test
+    void runChatSendsOneTemplatedTurn(@TempDir Path dir) throws Exception {
+        Path model = withTemplate(dir, TEMPLATE);
+        CliRunner.Result templated = CliRunner.run("run", model.toString(), "--system", "Be kind.", "-p", "Tell me a story.",
+                "-n", "16", "--temp", "0", "-t", "2");
+        assertEquals(0, templated.exitCode(), templated.err());
+        // the same text rendered by hand gives the same tokens, hence the same greedy reply
+        CliRunner.Result byHand = CliRunner.run("run", model.toString(), "-p", "system:Be kind.\nuser:Tell me a story.\nassistant:",
+                "-n", "16", "--temp", "0", "-t", "2");
+        assertEquals(byHand.out(), templated.out());
+        // and the chat's first reply is the same turn
+        CliRunner.Result chat = CliRunner.runWithInput("Tell me a story.\n", "chat", model.toString(), "--system", "Be kind.",
+                "-n", "16", "--temp", "0", "-t", "2");
+        assertEquals(templated.out() + "\n", chat.out());
+        // without a template the prompt is used as it is, with a notice
+        CliRunner.Result plain = CliRunner.run("run", SharedData.model("gguf/stories260K.gguf").toString(), "--chat", "-p", "Hi",
+                "-n", "2", "-t", "2");
+        assertEquals(0, plain.exitCode(), plain.err());
+        assertTrue(plain.err().contains("has no chat template"), plain.err());
+    }
+
+    @Test
     void aTemplateThatCannotRenderFallsBackWithAWarning(@TempDir Path dir) throws Exception {
         Path model = withTemplate(dir, "{% for m in messages %}{{ m.content | nosuchfilter }}{% endfor %}");
         CliRunner.Result r = CliRunner.runWithInput("Hello\n", "chat", model.toString(), "-n", "4", "--temp", "0", "-t", "2");

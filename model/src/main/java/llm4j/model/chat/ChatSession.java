@@ -42,9 +42,6 @@ public final class ChatSession {
     private final int vocab;
     private ChatTemplate template;
     private final Consumer<String> warnings;
-    private final boolean addsBos;
-    private final String bosText;
-    private final String eosText;
     private final List<ChatMessage> messages = new ArrayList<>();
     private int[] held = new int[0];
     private String heldText = "";
@@ -59,10 +56,6 @@ public final class ChatSession {
         this.template = template;
         this.warnings = warnings;
         this.settings = settings;
-        int[] empty = tokenizer.encode("", true, false);
-        this.addsBos = empty.length == 1 && empty[0] == tokenizer.bos();
-        this.bosText = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "";
-        this.eosText = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "";
         this.sampler = new Sampler(settings, vocab);
     }
 
@@ -199,9 +192,8 @@ public final class ChatSession {
             conversation.forEach(m -> b.append(m.content()));
             return b.toString();
         }
-        String text;
         try {
-            text = template.render(conversation, true, bosText, eosText);
+            return template.prompt(conversation, tokenizer);
         } catch (ChatTemplateException e) {
             ChatTemplate fallback = BuiltinTemplates.closestTo(template.source());
             if (fallback.name().equals(template.name())) {
@@ -210,13 +202,8 @@ public final class ChatSession {
             warnings.accept("chat template '" + template.name() + "': " + e.getMessage() + "; using the built-in '"
                     + fallback.name() + "' template instead");
             template = fallback;
-            text = template.render(conversation, true, bosText, eosText);
+            return template.prompt(conversation, tokenizer);
         }
-        // the tokenizer adds BOS itself, so a template's leading bos_token would double it (as llama.cpp strips it)
-        if (addsBos && !bosText.isEmpty() && text.startsWith(bosText)) {
-            text = text.substring(bosText.length());
-        }
-        return text;
     }
 
     private void rewind(int position) {
