@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Run large language models on the CPU, in pure Java.",
-        subcommands = {RunCommand.class, PerplexityCommand.class, SynthCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ChatCommand.class, InspectCommand.class, QuantizeCommand.class, PerplexityCommand.class, SynthCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 runtime failure (bad model file, full context, I/O), 2 usage error.",
                 "Run 'llm4j COMMAND --help' for a command's options and an example."})
 public final class Llm4j implements Callable<Integer> {
@@ -61,6 +61,7 @@ public final class Llm4j implements Callable<Integer> {
         Llm4j root = new Llm4j();
         CommandLine cli = new CommandLine(root);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setDefaultValueProvider(new ConfigDefaults(UserConfig.configFile()));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> reportFailure(e, commandLine, root.debug));
         cli.setParameterExceptionHandler(Llm4j::reportUsageError);
         return cli;
