@@ -15,10 +15,20 @@ public final class Metadata {
 
     private final Path file;
     private final Map<String, MetadataValue> values;
+    private final boolean fromJson;
 
     public Metadata(Path file, Map<String, MetadataValue> values) {
+        this(file, values, false);
+    }
+
+    /**
+     * @param fromJson the values were parsed from JSON (SMQ), where numbers carry no width and some producers
+     *                 quote them: numeric getters then also accept numeric strings, and float arrays integer ones
+     */
+    public Metadata(Path file, Map<String, MetadataValue> values, boolean fromJson) {
         this.file = file;
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.fromJson = fromJson;
     }
 
     /** The file the metadata was read from (for error messages). */
@@ -52,6 +62,13 @@ public final class Metadata {
 
     public long getLong(String key) throws ModelFormatException {
         MetadataValue v = require(key, null);
+        if (fromJson && v.value() instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw wrongType(key, v, "an integer");
+            }
+        }
         if (!v.type().isInteger()) {
             throw wrongType(key, v, "an integer");
         }
@@ -78,6 +95,13 @@ public final class Metadata {
     /** A float; integer-typed values are accepted too, as llama.cpp does for some keys. */
     public float getFloat(String key) throws ModelFormatException {
         MetadataValue v = require(key, null);
+        if (fromJson && v.value() instanceof String s) {
+            try {
+                return Float.parseFloat(s.trim());
+            } catch (NumberFormatException e) {
+                throw wrongType(key, v, "a float");
+            }
+        }
         return switch (v.value()) {
             case Float f -> f;
             case Double d -> d.floatValue();
@@ -91,6 +115,10 @@ public final class Metadata {
     }
 
     public boolean getBool(String key, boolean fallback) throws ModelFormatException {
+        if (fromJson && values.get(key) instanceof MetadataValue v && v.value() instanceof String s
+                && (s.equals("true") || s.equals("false"))) {
+            return s.equals("true");
+        }
         return has(key) ? (Boolean) require(key, ValueType.BOOL).value() : fallback;
     }
 
@@ -106,6 +134,13 @@ public final class Metadata {
                 float[] f = new float[a.length];
                 for (int i = 0; i < a.length; i++) {
                     f[i] = (float) a[i];
+                }
+                yield f;
+            }
+            case long[] a when fromJson -> {
+                float[] f = new float[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    f[i] = a[i];
                 }
                 yield f;
             }
