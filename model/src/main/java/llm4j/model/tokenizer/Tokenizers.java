@@ -33,7 +33,7 @@ public final class Tokenizers {
      * Token texts llama.cpp treats as end of generation (and as control tokens) whatever the file says: chat models
      * often store their end-of-turn marker as an ordinary token.
      */
-    private static final List<String> END_OF_GENERATION_TEXTS = List.of(
+    static final List<String> END_OF_GENERATION_TEXTS = List.of(
             "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
             "<EOT>", "_<EOT>", "<|end_of_text|>", "<｜end▁of▁sentence｜>");
 
