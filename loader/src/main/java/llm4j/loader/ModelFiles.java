@@ -20,6 +20,20 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
+    /**
+     * Rejects pipes, sockets and devices before anything opens them: opening a FIFO for reading
+     * blocks until someone writes to it, and a device can stream forever, so a model path such as
+     * {@code /dev/stdin} or {@code /dev/zero} would otherwise hang or never end.
+     */
+    public static void requireRegularFile(Path path) throws ModelFormatException {
+        if (!Files.exists(path)) {
+            throw new ModelFormatException(path, -1, "no such file");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new ModelFormatException(path, -1, "is not a regular file (a pipe, socket or device cannot be a model)");
+        }
+    }
+
     public static ModelFile open(Path path) throws ModelFormatException {
         if (Files.isDirectory(path)) {
             if (SafetensorsCheckpoint.isCheckpoint(path)) {
@@ -28,6 +42,7 @@ public final class ModelFiles {
             throw new ModelFormatException(path, -1, "is a directory without " + SafetensorsCheckpoint.SINGLE
                     + " or " + SafetensorsCheckpoint.INDEX + ", not a model");
         }
+        requireRegularFile(path);
         byte[] head = new byte[9];
         int n;
         try (InputStream in = Files.newInputStream(path)) {

@@ -45,6 +45,14 @@ public final class WeightBinder {
     }
 
     private ModelWeights bind(ModelConfig c) throws ModelFormatException {
+        // nine tensors per block plus the embedding and the final norm (the output matrix may be
+        // tied): check the file has them before sizing anything by the declared block count
+        long minimum = 9L * c.layers() + 2;
+        if (file.tensors().size() < minimum) {
+            throw new ModelFormatException(path, file.metadata().offsetOf(c.architecture() + ".block_count"),
+                    c.layers() + " blocks (" + c.architecture() + ".block_count) need at least " + minimum
+                    + " tensors; the file has " + file.tensors().size());
+        }
         WeightTensor embedding = matrix(names.embedding(), c.vocabSize(), c.dim());
         LayerWeights[] layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
@@ -83,7 +91,15 @@ public final class WeightBinder {
         if (file.tensor("rope_freqs.weight").isEmpty()) {
             return null;
         }
-        return new WeightBinder(file, TensorNames.GGUF, null).vector("rope_freqs.weight", c.ropeDim() / 2);
+        float[] factors = new WeightBinder(file, TensorNames.GGUF, null).vector("rope_freqs.weight", c.ropeDim() / 2);
+        for (int i = 0; i < factors.length; i++) {
+            // angles are divided by these: zero, negative or NaN would make every angle meaningless
+            if (!(factors[i] > 0f)) {
+                throw new ModelFormatException(file.path(), file.tensor("rope_freqs.weight").orElseThrow().offset(),
+                        "tensor rope_freqs.weight holds " + factors[i] + " at index " + i + "; rope factors must be positive");
+            }
+        }
+        return factors;
     }
 
     /**
@@ -110,6 +126,8 @@ public final class WeightBinder {
             WeightTensor w = t.matrix(rows, cols);
             return quantizer == null ? w : quantizer.apply(w);
         } catch (UnsupportedTypeException | IllegalArgumentException e) {
+            // the parser sized the slice from the same shape, so a mismatch here is a loader bug;
+            // still a file that provokes it must not escape as anything but a format error
             throw new ModelFormatException(path, t.offset(), "tensor " + name + ": " + e.getMessage());
         }
     }
@@ -126,6 +144,13 @@ public final class WeightBinder {
             t.matrix(1, length).dequantizeRow(0, out, 0);
         } catch (UnsupportedTypeException | IllegalArgumentException e) {
             throw new ModelFormatException(path, t.offset(), "tensor " + name + ": " + e.getMessage());
+        }
+        // norms, biases and rope factors are few values applied to every token: one NaN or
+        // infinity among them turns every logit into NaN, so such a file is refused at load
+        for (int i = 0; i < length; i++) {
+            if (!Float.isFinite(out[i])) {
+                throw new ModelFormatException(path, t.offset(), "tensor " + name + " holds " + out[i] + " at index " + i);
+            }
         }
         return out;
     }

@@ -15,7 +15,7 @@ final class Greedy {
     private Greedy() {
     }
 
-    static int[] decode(Model m, int[] prompt, int n, WorkerPool pool) {
+    static int[] decode(Model m, int[] prompt, int n, WorkerPool pool) throws llm4j.loader.ModelFormatException {
         Session session = m.newSession(m.newCache(Math.min(m.config().contextLength(), 256)), pool, 64);
         int[] out = new int[n];
         int[] count = {0};
