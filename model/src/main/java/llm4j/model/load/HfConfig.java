@@ -26,22 +26,26 @@ public final class HfConfig {
 
     public static ModelConfig read(JsonNode cfg, Path file) throws ModelFormatException {
         String arch = architecture(cfg, file);
-        int dim = positive(cfg, "hidden_size", file);
-        int hidden = positive(cfg, "intermediate_size", file);
-        int layers = positive(cfg, "num_hidden_layers", file);
-        int heads = positive(cfg, "num_attention_heads", file);
-        int kvHeads = cfg.hasNonNull("num_key_value_heads") ? positive(cfg, "num_key_value_heads", file) : heads;
+        int dim = positive(cfg, "hidden_size", ModelLimits.MAX_EMBEDDING, file);
+        int hidden = positive(cfg, "intermediate_size", ModelLimits.MAX_FEED_FORWARD, file);
+        int layers = positive(cfg, "num_hidden_layers", ModelLimits.MAX_LAYERS, file);
+        int heads = positive(cfg, "num_attention_heads", ModelLimits.MAX_HEADS, file);
+        int kvHeads = cfg.hasNonNull("num_key_value_heads") ? positive(cfg, "num_key_value_heads", ModelLimits.MAX_HEADS, file) : heads;
         if (heads % kvHeads != 0) {
             throw new ModelFormatException(file, -1, heads + " attention heads cannot be shared by " + kvHeads + " KV heads");
         }
-        int headDim = cfg.hasNonNull("head_dim") ? positive(cfg, "head_dim", file) : dim / heads;
+        int headDim = cfg.hasNonNull("head_dim") ? positive(cfg, "head_dim", ModelLimits.MAX_HEAD_DIM, file) : dim / heads;
         if (headDim < 2 || headDim % 2 != 0) {
             throw new ModelFormatException(file, -1, "unsupported head size " + headDim);
         }
-        int vocab = positive(cfg, "vocab_size", file);
-        int context = cfg.hasNonNull("max_position_embeddings") ? positive(cfg, "max_position_embeddings", file) : 2048;
+        int vocab = positive(cfg, "vocab_size", ModelLimits.MAX_VOCAB, file);
+        int context = cfg.hasNonNull("max_position_embeddings")
+                ? positive(cfg, "max_position_embeddings", ModelLimits.MAX_CONTEXT, file) : 2048;
         float eps = (float) cfg.path("rms_norm_eps").asDouble(1e-6);
         float base = (float) cfg.path("rope_theta").asDouble(10000.0);
+        if (!(eps > 0 && Float.isFinite(eps)) || !(base > 1 && Float.isFinite(base))) {
+            throw new ModelFormatException(file, -1, "rms_norm_eps " + eps + " and rope_theta " + base + " must be positive and finite");
+        }
         String act = cfg.path("hidden_act").asText("silu");
         if (!act.equals("silu")) {
             throw new ModelFormatException(file, -1, "hidden_act '" + act + "' is not supported (llm4j's feed-forward is SwiGLU: silu)");
@@ -85,15 +89,21 @@ public final class HfConfig {
         String type = scaling.path("rope_type").asText(scaling.path("type").asText("default"));
         return switch (type) {
             case "default" -> 1f;
-            case "linear" -> (float) (1.0 / scaling.path("factor").asDouble(1.0));
+            case "linear" -> {
+                double factor = scaling.path("factor").asDouble(1.0);
+                if (!(factor >= ModelLimits.MIN_ROPE_FACTOR && factor <= ModelLimits.MAX_ROPE_FACTOR)) {
+                    throw new ModelFormatException(file, -1, "rope_scaling factor " + factor + " is out of range");
+                }
+                yield (float) (1.0 / factor);
+            }
             default -> throw new ModelFormatException(file, -1, "rope_scaling type '" + type + "' is not supported (llm4j knows linear)");
         };
     }
 
-    private static int positive(JsonNode cfg, String key, Path file) throws ModelFormatException {
+    private static int positive(JsonNode cfg, String key, int max, Path file) throws ModelFormatException {
         JsonNode v = cfg.get(key);
-        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
-            throw new ModelFormatException(file, -1, key + " must be a positive integer, is " + v);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > max) {
+            throw new ModelFormatException(file, -1, key + " must be an integer from 1 to " + max + ", is " + v);
         }
         return v.asInt();
     }
