@@ -31,6 +31,7 @@ import llm4j.model.load.TensorNames;
 import llm4j.model.load.WeightBinder;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.quant.GgmlType;
+import llm4j.quant.format.HalfFloats;
 import llm4j.testdata.TinySafetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -234,10 +235,20 @@ class ArchitectureTest {
     }
 
     private Path safetensorsFolder(String cls, Map<String, float[]> w, int window, boolean useWindow) throws Exception {
-        Path folder = Files.createDirectories(dir.resolve(cls));
+        return safetensorsFolder(cls, w, window, useWindow, "F32");
+    }
+
+    /** @param dtype F32, or F16/BF16 for the matrices (whose values must already be representable) */
+    private Path safetensorsFolder(String cls, Map<String, float[]> w, int window, boolean useWindow, String dtype) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve(cls + "-" + dtype));
         TinySafetensors st = new TinySafetensors();
         for (Map.Entry<String, float[]> e : w.entrySet()) {
-            st.f32(e.getKey(), hfShape(e.getKey(), e.getValue().length), e.getValue());
+            long[] shape = hfShape(e.getKey(), e.getValue().length);
+            if (dtype.equals("F32") || shape.length == 1) {
+                st.f32(e.getKey(), shape, e.getValue());
+            } else {
+                st.half(e.getKey(), dtype, shape, halfBits(e.getValue(), dtype));
+            }
         }
         st.write(folder.resolve("model.safetensors"));
         ObjectNode cfg = new ObjectMapper().createObjectNode();
@@ -250,6 +261,45 @@ class ArchitectureTest {
         }
         Files.writeString(folder.resolve("config.json"), cfg.toString());
         return folder;
+    }
+
+    private static short[] halfBits(float[] values, String dtype) {
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = dtype.equals("BF16") ? HalfFloats.floatToBf16(values[i]) : HalfFloats.floatToF16(values[i]);
+        }
+        return bits;
+    }
+
+    /** The weights as the 16-bit file holds them: matrices rounded, 1-D tensors (stored F32) kept. */
+    private static Map<String, float[]> rounded(Map<String, float[]> w, String dtype) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        w.forEach((name, values) -> {
+            if (hfShape(name, values.length).length == 1) {
+                out.put(name, values);
+                return;
+            }
+            short[] bits = halfBits(values, dtype);
+            float[] back = new float[values.length];
+            for (int i = 0; i < back.length; i++) {
+                back[i] = dtype.equals("BF16") ? HalfFloats.bf16ToFloat(bits[i]) : HalfFloats.f16ToFloat(bits[i]);
+            }
+            out.put(name, back);
+        });
+        return out;
+    }
+
+    @Test
+    void llamaFromF16AndBf16Safetensors() throws Exception {
+        for (String dtype : new String[] {"F16", "BF16"}) {
+            Map<String, float[]> w = rounded(weights(6, false), dtype);
+            Path folder = safetensorsFolder("LlamaForCausalLM", w, 0, false, dtype);
+            ModelConfig c = HfConfig.read(new ObjectMapper().readTree(folder.resolve("config.json").toFile()), folder);
+            try (ModelFile f = ModelFiles.open(folder)) {
+                assertEquals(dtype.equals("BF16") ? GgmlType.BF16 : GgmlType.F16, f.tensor("lm_head.weight").orElseThrow().type());
+                assertMatchesReference(f, c, TensorNames.HF, reference(w, TOKENS, 0));
+            }
+        }
     }
 
     private static long[] hfShape(String name, int n) {

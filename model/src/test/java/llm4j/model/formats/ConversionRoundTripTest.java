@@ -156,6 +156,20 @@ class ConversionRoundTripTest {
         assertEquals(fromFolder, fromGguf, fromFolder * 1e-4);
     }
 
+    /** safetensors → SMQ: the tokenizer travels in the JSON metadata (tokenizer.huggingface.json) and the file runs. */
+    @Test
+    void safetensorsToSmqRunsTheGolden() throws Exception {
+        Path smq = dir.resolve("story.smq");
+        ModelConverter.convert(SafetensorsGreedyGoldenTest.folder(), smq, new Options(Target.SMQ, "f32", 32), (w, t) -> { });
+        JsonNode rec = SharedData.jsonLines("golden/greedy/story-llama-2L-128d-greedy-numpy.jsonl").get(1);
+        try (Model m = Model.load(smq)) {
+            int[] prompt = m.tokenizer().encode(rec.get("prompt").asText(), true, true);
+            assertArrayEquals(SharedData.ints(rec.get("prompt_ids")), prompt);
+            int[] want = SharedData.ints(rec.get("generated_ids"));
+            assertArrayEquals(want, Greedy.decode(m, prompt, want.length, pool));
+        }
+    }
+
     /** Perplexity over the first {@code chunks} chunks of 128 tokens of golden/corpus.txt. */
     static double perplexity(Path model, int chunks) throws Exception {
         String text = Files.readString(SharedData.file("golden/corpus.txt"));
