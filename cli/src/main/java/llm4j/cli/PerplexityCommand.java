@@ -100,6 +100,8 @@ final class PerplexityCommand implements Callable<Integer> {
             int[] used = java.util.Arrays.copyOf(tokens, chunks * ctx);
             err.printf(Locale.ROOT, "perplexity: %d tokens, %d chunks of %d, scoring the last %d tokens of each%n",
                     tokens.length, chunks, ctx, ctx - 1 - ctx / 2);
+            // before any output file exists: each chunk is one batch, and its scored half keeps logits
+            m.requireMemoryFor(ctx, ctx, ctx - ctx / 2, pool.threads());
             int bos = m.tokenizer().bos();
             KlDivergence kld = base == null ? null : new KlDivergence(base);
             LogProbArchive.Writer writer = klBase != null && !klCompare

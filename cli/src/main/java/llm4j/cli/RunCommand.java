@@ -84,6 +84,7 @@ final class RunCommand implements Callable<Integer> {
                 throw CliException.failure("the prompt is " + tokens.length + " tokens but the context holds " + ctx
                         + " (raise -c, up to the model's " + m.config().contextLength() + ")");
             }
+            m.requireMemoryFor(ctx, Math.min(runtime.batchSize(), ctx), 1, pool.threads());
             KvCache kv = m.newCache(ctx);
             Session session = m.newSession(kv, pool, runtime.batchSize());
             Utf8StreamDecoder decoder = new Utf8StreamDecoder();

@@ -15,10 +15,22 @@ public final class Metadata {
 
     private final Path file;
     private final Map<String, MetadataValue> values;
+    private final Map<String, Long> offsets;
 
     public Metadata(Path file, Map<String, MetadataValue> values) {
+        this(file, values, Map.of());
+    }
+
+    /** @param offsets byte offset of each key's pair in the file, named in errors about the key */
+    public Metadata(Path file, Map<String, MetadataValue> values, Map<String, Long> offsets) {
         this.file = file;
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.offsets = Map.copyOf(offsets);
+    }
+
+    /** The file the metadata was read from (named in every error about it). */
+    public Path file() {
+        return file;
     }
 
     /** The file the metadata was read from (for error messages). */
@@ -32,6 +44,16 @@ public final class Metadata {
 
     public Map<String, MetadataValue> asMap() {
         return values;
+    }
+
+    /** Byte offset of {@code key}'s pair in the file, or -1 when unknown or absent. */
+    public long offsetOf(String key) {
+        return offsets.getOrDefault(key, -1L);
+    }
+
+    /** An error about {@code key}, located at its pair in the file. */
+    public ModelFormatException error(String key, String problem) {
+        return new ModelFormatException(file, offsetOf(key), problem);
     }
 
     public boolean has(String key) {
@@ -50,6 +72,7 @@ public final class Metadata {
         return has(key) ? getString(key) : fallback;
     }
 
+    /** An integer of any width; a uint64 above 2^63 keeps its bits and so reads back negative. */
     public long getLong(String key) throws ModelFormatException {
         MetadataValue v = require(key, null);
         if (!v.type().isInteger()) {
@@ -66,7 +89,7 @@ public final class Metadata {
     public int getInt(String key) throws ModelFormatException {
         long v = getLong(key);
         if (v < 0 || v > Integer.MAX_VALUE) {
-            throw new ModelFormatException(file, -1, "metadata " + key + " = " + Long.toUnsignedString(v) + " is out of range");
+            throw error(key, "metadata " + key + " = " + display(key, v) + " is out of range");
         }
         return (int) v;
     }
@@ -113,7 +136,10 @@ public final class Metadata {
         };
     }
 
-    /** An integer array narrowed to int (token types, ids). */
+    /**
+     * An integer array narrowed to int (token types, ids). A value outside the int range is an
+     * error, not silently wrapped: a wrapped id would index some other token.
+     */
     public int[] getIntArray(String key) throws ModelFormatException {
         MetadataValue v = require(key, ValueType.ARRAY);
         if (!(v.value() instanceof long[] a)) {
@@ -121,9 +147,20 @@ public final class Metadata {
         }
         int[] out = new int[a.length];
         for (int i = 0; i < a.length; i++) {
+            // uint64 elements keep their bits: a negative long there is a value above 2^63
+            boolean unsigned64 = v.elementType() == ValueType.UINT64 && a[i] < 0;
+            if (unsigned64 || a[i] < Integer.MIN_VALUE || a[i] > Integer.MAX_VALUE) {
+                throw error(key, "metadata " + key + "[" + i + "] = "
+                        + (unsigned64 ? Long.toUnsignedString(a[i]) : a[i]) + " does not fit in an int");
+            }
             out[i] = (int) a[i];
         }
         return out;
+    }
+
+    /** {@code v} as the file means it: uint64 values above 2^63 are held as negative longs. */
+    private String display(String key, long v) {
+        return values.get(key).type() == ValueType.UINT64 ? Long.toUnsignedString(v) : Long.toString(v);
     }
 
     private Object requireArray(String key, ValueType elementType) throws ModelFormatException {
@@ -146,6 +183,6 @@ public final class Metadata {
     }
 
     private ModelFormatException wrongType(String key, MetadataValue v, String expected) {
-        return new ModelFormatException(file, -1, "metadata " + key + " has type " + v.typeLabel() + ", expected " + expected);
+        return error(key, "metadata " + key + " has type " + v.typeLabel() + ", expected " + expected);
     }
 }

@@ -14,10 +14,25 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
+    /**
+     * Rejects pipes, sockets and devices before anything opens them: opening a FIFO for reading
+     * blocks until someone writes to it, and a device can stream forever, so a model path such as
+     * {@code /dev/stdin} or {@code /dev/zero} would otherwise hang or never end.
+     */
+    public static void requireRegularFile(Path path) throws ModelFormatException {
+        if (!Files.exists(path)) {
+            throw new ModelFormatException(path, -1, "no such file");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new ModelFormatException(path, -1, "is not a regular file (a pipe, socket or device cannot be a model)");
+        }
+    }
+
     public static ModelFile open(Path path) throws ModelFormatException {
         if (Files.isDirectory(path)) {
             throw new ModelFormatException(path, -1, "is a directory, not a model file");
         }
+        requireRegularFile(path);
         byte[] head = new byte[8];
         int n;
         try (InputStream in = Files.newInputStream(path)) {

@@ -9,6 +9,7 @@ import llm4j.model.generate.Session;
 import llm4j.model.kv.F16KvCache;
 import llm4j.model.kv.KvCache;
 import llm4j.model.load.GgufConfig;
+import llm4j.model.load.SessionMemory;
 import llm4j.model.load.WeightBinder;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.model.tokenizer.Tokenizer;
@@ -68,8 +69,20 @@ public final class Model implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The default cache: f16, as llama.cpp keeps it. */
-    public KvCache newCache(int context) {
+    /**
+     * Fails with a one-line error unless a session over {@code context} positions, evaluating
+     * batches of {@code batch} tokens with {@code logitRows} rows of logits on {@code threads}
+     * workers, fits the free heap (see {@link SessionMemory}). Commands call it before allocating,
+     * so that a model or a -c too large for memory is an error message, not an OutOfMemoryError.
+     */
+    public void requireMemoryFor(int context, int batch, int logitRows, int threads) throws ModelFormatException {
+        SessionMemory.of(file.path(), config, context, Short.BYTES, batch, logitRows, threads)
+                .requireFits(file.path(), SessionMemory.freeHeap());
+    }
+
+    /** The default cache: f16, as llama.cpp keeps it; checked against the free heap first. */
+    public KvCache newCache(int context) throws ModelFormatException {
+        requireMemoryFor(context, 1, 1, 1);
         return new F16KvCache(config.layers(), context, config.kvHeads(), config.headDim());
     }
 

@@ -57,7 +57,7 @@ public final class Vectors {
         return v.lane(0);
     }
 
-    /** The species of {@code elementType} with the same bit width as {@link #F}. */
+    /** The species of {@code elementType} (a primitive class: {@code int.class}, {@code byte.class}) as wide as {@link #F}. */
     public static <E> VectorSpecies<E> sameWidth(Class<E> elementType) {
         return VectorSpecies.of(elementType, VectorShape.forBitSize(F.vectorBitSize()));
     }

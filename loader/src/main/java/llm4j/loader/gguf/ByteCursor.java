@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,15 +24,26 @@ final class ByteCursor {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    private static final int NO_INDEX = -1;
+
     private final Path file;
     private final MemorySegment segment;
     private final long size;
+    private final DecodeBudget budget;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     private long position;
 
-    ByteCursor(Path file, MemorySegment segment) {
+    ByteCursor(Path file, MemorySegment segment, DecodeBudget budget) {
         this.file = file;
         this.segment = segment;
         this.size = segment.byteSize();
+        this.budget = budget;
+    }
+
+    DecodeBudget budget() {
+        return budget;
     }
 
     long position() {
@@ -52,10 +64,22 @@ final class ByteCursor {
 
     /** Fails unless {@code bytes} more bytes are available ({@code what} names them in the message). */
     void require(long bytes, String what) throws ModelFormatException {
+        require(bytes, what, NO_INDEX, "");
+    }
+
+    /**
+     * As {@link #require(long, String)} for part {@code suffix} of element {@code index} of
+     * {@code what}; the label is only built when it is needed, which matters for token arrays.
+     */
+    private void require(long bytes, String what, int index, String suffix) throws ModelFormatException {
         if (bytes < 0 || bytes > remaining()) {
-            throw error("file ends inside " + what + " (needs " + Long.toUnsignedString(bytes) + " bytes, "
-                    + remaining() + " left)");
+            throw error("file ends inside " + label(what, index) + suffix + " (needs " + Long.toUnsignedString(bytes)
+                    + " bytes, " + remaining() + " left)");
         }
+    }
+
+    private static String label(String what, int index) {
+        return index == NO_INDEX ? what : what + "[" + index + "]";
     }
 
     byte i8(String what) throws ModelFormatException {
@@ -100,23 +124,43 @@ final class ByteCursor {
 
     /** A GGUF string: uint64 byte length, then UTF-8 bytes (validated, never replaced). */
     String string(String what) throws ModelFormatException {
+        return string(what, NO_INDEX);
+    }
+
+    /** Element {@code index} of the string array {@code what}. */
+    String string(String what, int index) throws ModelFormatException {
         long start = position;
-        long length = i64(what + " length");
-        require(length, what);
+        require(8, what, index, " length");
+        long length = segment.get(U64, position);
+        position += 8;
+        require(length, what, index, "");
         if (length > Integer.MAX_VALUE - 8) {
-            throw error(start, what + " is " + Long.toUnsignedString(length) + " bytes long");
+            throw error(start, label(what, index) + " is " + Long.toUnsignedString(length) + " bytes long");
         }
-        ByteBuffer bytes = segment.asSlice(position, length).asByteBuffer();
+        // decoding makes at most one UTF-16 char (two bytes) per input byte
+        budget.charge(1, DecodeBudget.STRING_OVERHEAD + 2 * length, start, what);
+        byte[] bytes = new byte[(int) length];
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, bytes, 0, bytes.length);
+        String s = isAscii(bytes) ? new String(bytes, StandardCharsets.ISO_8859_1) : decodeUtf8(bytes, what, index);
+        position += length;
+        return s;
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Strict UTF-8: malformed, overlong and surrogate encodings are errors, never replaced. */
+    private String decodeUtf8(byte[] bytes, String what, int index) throws ModelFormatException {
         try {
-            String s = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes)
-                    .toString();
-            position += length;
-            return s;
+            return utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw error(position, what + " is not valid UTF-8");
+            throw error(position, label(what, index) + " is not valid UTF-8");
         }
     }
 

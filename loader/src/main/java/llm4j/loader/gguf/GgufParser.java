@@ -17,6 +17,7 @@ import java.util.Map;
 
 import llm4j.loader.Metadata;
 import llm4j.loader.MetadataValue;
+import llm4j.loader.ModelFiles;
 import llm4j.loader.ModelFormatException;
 import llm4j.loader.TensorView;
 import llm4j.loader.ValueType;
@@ -36,13 +37,18 @@ final class GgufParser {
     static final long MAX_KEYS = 1 << 20;
     static final long MAX_TENSORS = 1 << 20;
     static final long MAX_ARRAY_LENGTH = 1 << 24;
+    /**
+     * Heap the decoded header may fill (keys, values, tensor infos). The largest real vocabularies
+     * (about 260k tokens plus merges) decode to some 20 MiB, so this leaves ten times that headroom.
+     */
+    static final long MAX_DECODED_BYTES = 256L << 20;
 
     private final Path path;
     private final ByteCursor in;
 
     private GgufParser(Path path, MemorySegment mapping) {
         this.path = path;
-        this.in = new ByteCursor(path, mapping);
+        this.in = new ByteCursor(path, mapping, new DecodeBudget(path, MAX_DECODED_BYTES));
     }
 
     static GgufFile open(Path path) throws ModelFormatException {
@@ -60,6 +66,10 @@ final class GgufParser {
     }
 
     static MemorySegment map(Path path, Arena arena) throws ModelFormatException {
+        if (Files.isDirectory(path)) {
+            throw new ModelFormatException(path, -1, "is a directory, not a model file");
+        }
+        ModelFiles.requireRegularFile(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {
@@ -99,16 +109,19 @@ final class GgufParser {
         }
 
         Map<String, MetadataValue> values = new LinkedHashMap<>();
+        Map<String, Long> offsets = new HashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long at = in.position();
             String key = in.string("metadata key " + i);
+            in.budget().charge(1, DecodeBudget.KEY_VALUE_ENTRY, at, "metadata " + key);
             int typeId = in.i32("the type of " + key);
             MetadataValue value = readValue(key, typeId, 0);
             if (values.putIfAbsent(key, value) != null) {
                 throw in.error(at, "duplicate metadata key " + key);
             }
+            offsets.put(key, at);
         }
-        Metadata metadata = new Metadata(path, values);
+        Metadata metadata = new Metadata(path, values, offsets);
         int alignment = alignment(values.get("general.alignment"));
 
         List<TensorInfo> infos = new ArrayList<>((int) tensorCount);
@@ -149,18 +162,26 @@ final class GgufParser {
             throw in.error(in.position() - 4, "metadata " + key + " has unknown value type " + Integer.toUnsignedString(typeId));
         }
         return switch (type) {
-            case UINT8 -> MetadataValue.of(type, (long) Byte.toUnsignedInt(in.i8(key)));
-            case INT8 -> MetadataValue.of(type, (long) in.i8(key));
-            case UINT16 -> MetadataValue.of(type, (long) Short.toUnsignedInt(in.i16(key)));
-            case INT16 -> MetadataValue.of(type, (long) in.i16(key));
-            case UINT32 -> MetadataValue.of(type, Integer.toUnsignedLong(in.i32(key)));
-            case INT32 -> MetadataValue.of(type, (long) in.i32(key));
-            case UINT64, INT64 -> MetadataValue.of(type, in.i64(key));
+            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> MetadataValue.of(type, integer(type, key));
             case FLOAT32 -> MetadataValue.of(type, in.f32(key));
             case FLOAT64 -> MetadataValue.of(type, in.f64(key));
             case BOOL -> MetadataValue.of(type, bool(key));
             case STRING -> MetadataValue.of(type, in.string(key));
             case ARRAY -> readArray(key, depth);
+        };
+    }
+
+    /** An integer of {@code type}, unsigned types widened without sign extension. */
+    private long integer(ValueType type, String key) throws ModelFormatException {
+        return switch (type) {
+            case UINT8 -> Byte.toUnsignedInt(in.i8(key));
+            case INT8 -> in.i8(key);
+            case UINT16 -> Short.toUnsignedInt(in.i16(key));
+            case INT16 -> in.i16(key);
+            case UINT32 -> Integer.toUnsignedLong(in.i32(key));
+            case INT32 -> in.i32(key);
+            case UINT64, INT64 -> in.i64(key);
+            default -> throw new IllegalArgumentException(type + " is not an integer type");
         };
     }
 
@@ -194,12 +215,20 @@ final class GgufParser {
             throw in.error(countAt, "metadata " + key + " declares " + Long.toUnsignedString(count)
                     + " elements, more than the file holds or the limit of " + MAX_ARRAY_LENGTH);
         }
+        long each = switch (element) {
+            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64, FLOAT64 -> Long.BYTES;
+            case FLOAT32 -> Float.BYTES;
+            case BOOL -> 1;
+            case STRING -> 8; // the reference; each string charges its own bytes as it is read
+            case ARRAY -> DecodeBudget.NESTED_ARRAY;
+        };
+        in.budget().charge(count, each, countAt, "metadata " + key);
         int n = (int) count;
         Object values = switch (element) {
             case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> {
                 long[] a = new long[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Long) readValue(key, elementId, depth + 1).value();
+                    a[i] = integer(element, key);
                 }
                 yield a;
             }
@@ -227,7 +256,7 @@ final class GgufParser {
             case STRING -> {
                 String[] a = new String[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = in.string(key + "[" + i + "]");
+                    a[i] = in.string(key, i);
                 }
                 yield a;
             }
@@ -248,6 +277,7 @@ final class GgufParser {
     private TensorInfo readTensorInfo(long index) throws ModelFormatException {
         long at = in.position();
         String name = in.string("the name of tensor " + index);
+        in.budget().charge(1, DecodeBudget.TENSOR_INFO, at, "tensor " + name);
         int dims = in.i32("the dimension count of " + name);
         if (dims < 1 || dims > MAX_DIMS) {
             throw in.error(at, "tensor " + name + " has " + Integer.toUnsignedString(dims) + " dimensions (1 to " + MAX_DIMS + " allowed)");

@@ -34,6 +34,14 @@ public final class WeightBinder {
     }
 
     private ModelWeights bind(ModelConfig c) throws ModelFormatException {
+        // nine tensors per block plus the embedding and the final norm (the output matrix may be
+        // tied): check the file has them before sizing anything by the declared block count
+        long minimum = 9L * c.layers() + 2;
+        if (file.tensors().size() < minimum) {
+            throw new ModelFormatException(path, file.metadata().offsetOf(c.architecture() + ".block_count"),
+                    c.layers() + " blocks (" + c.architecture() + ".block_count) need at least " + minimum
+                    + " tensors; the file has " + file.tensors().size());
+        }
         WeightTensor embedding = matrix("token_embd.weight", c.vocabSize(), c.dim());
         LayerWeights[] layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
@@ -65,7 +73,15 @@ public final class WeightBinder {
         if (file.tensor("rope_freqs.weight").isEmpty()) {
             return null;
         }
-        return new WeightBinder(file).vector("rope_freqs.weight", c.ropeDim() / 2);
+        float[] factors = new WeightBinder(file).vector("rope_freqs.weight", c.ropeDim() / 2);
+        for (int i = 0; i < factors.length; i++) {
+            // angles are divided by these: zero, negative or NaN would make every angle meaningless
+            if (!(factors[i] > 0f)) {
+                throw new ModelFormatException(file.path(), file.tensor("rope_freqs.weight").orElseThrow().offset(),
+                        "tensor rope_freqs.weight holds " + factors[i] + " at index " + i + "; rope factors must be positive");
+            }
+        }
+        return factors;
     }
 
     private Linear linear(String prefix, int rows, int cols, boolean withBias) throws ModelFormatException {
@@ -86,7 +102,9 @@ public final class WeightBinder {
         }
         try {
             return WeightTensors.wrap(t.type(), t.data(), rows, cols);
-        } catch (UnsupportedTypeException e) {
+        } catch (UnsupportedTypeException | IllegalArgumentException e) {
+            // the parser sized the slice from the same shape, so a mismatch here is a loader bug;
+            // still a file that provokes it must not escape as anything but a format error
             throw new ModelFormatException(path, t.offset(), "tensor " + name + ": " + e.getMessage());
         }
     }
@@ -102,6 +120,13 @@ public final class WeightBinder {
             QuantFormats.of(t.type()).dequantize(t.data(), 0, out, 0, length);
         } catch (UnsupportedTypeException e) {
             throw new ModelFormatException(path, t.offset(), "tensor " + name + ": " + e.getMessage());
+        }
+        // norms, biases and rope factors are few values applied to every token: one NaN or
+        // infinity among them turns every logit into NaN, so such a file is refused at load
+        for (int i = 0; i < length; i++) {
+            if (!Float.isFinite(out[i])) {
+                throw new ModelFormatException(path, t.offset(), "tensor " + name + " holds " + out[i] + " at index " + i);
+            }
         }
         return out;
     }

@@ -173,6 +173,12 @@ public final class LogProbArchive {
             int[] tokens = new int[count];
             for (int i = 0; i < count; i++) {
                 tokens[i] = seg.get(U32, HEADER + 4L * i);
+                // the tokens are fed to the model as they are: an id past the vocabulary would
+                // index past the embedding
+                if (tokens[i] < 0 || tokens[i] >= vocab) {
+                    throw new ModelFormatException(path, HEADER + 4L * i, "token id " + Integer.toUnsignedString(tokens[i])
+                            + " lies outside the vocabulary of " + vocab);
+                }
             }
             Base base = new Base(ctx, vocab, chunks, tokens, seg.asSlice(tokensEnd), arena);
             arena = null;

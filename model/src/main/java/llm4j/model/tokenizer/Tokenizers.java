@@ -46,7 +46,7 @@ public final class Tokenizers {
         return switch (model) {
             case "llama" -> sentencePiece(metadata);
             case "gpt2" -> bytePairs(metadata);
-            default -> throw problem(MODEL + " = '" + model
+            default -> throw metadata.error(MODEL, MODEL + " = '" + model
                     + "' is not supported (llm4j knows 'llama' = SentencePiece and 'gpt2' = byte-level BPE)");
         };
     }
@@ -60,7 +60,7 @@ public final class Tokenizers {
 
     private static Gpt2BpeTokenizer bytePairs(Metadata metadata) throws ModelFormatException {
         String pre = metadata.getString(PRE, "");
-        BpePreTokenizer preTokenizer = BpePreTokenizer.named(pre).orElseThrow(() -> problem(PRE + " = '" + pre
+        BpePreTokenizer preTokenizer = BpePreTokenizer.named(pre).orElseThrow(() -> metadata.error(PRE, PRE + " = '" + pre
                 + "' is not supported (llm4j knows default, gpt-2, llama3/llama-bpe, qwen2 and smollm)"));
         Vocabulary vocabulary = vocabulary(metadata);
         // llama.cpp's BPE default for both really is id 11; converted files nearly always set them
@@ -86,7 +86,7 @@ public final class Tokenizers {
         if (metadata.has(TOKEN_TYPES)) {
             int[] codes = metadata.getIntArray(TOKEN_TYPES);
             if (codes.length != texts.length) {
-                throw problem(TOKEN_TYPES + " has " + codes.length + " entries for " + texts.length + " tokens");
+                throw metadata.error(TOKEN_TYPES, TOKEN_TYPES + " has " + codes.length + " entries for " + texts.length + " tokens");
             }
             for (int i = 0; i < codes.length; i++) {
                 types[i] = TokenType.fromCode(codes[i]);
@@ -101,7 +101,7 @@ public final class Tokenizers {
         try {
             return new Vocabulary(texts, scores, types);
         } catch (IllegalArgumentException e) {
-            throw problem(e.getMessage());
+            throw metadata.error(TOKENS, e.getMessage());
         }
     }
 
@@ -128,7 +128,7 @@ public final class Tokenizers {
             return new SpecialTokens(bos, eos, unknown, padding, endOfGeneration,
                     metadata.getBool(ADD_BOS, defaults.addBos()), metadata.getBool(ADD_EOS, false));
         } catch (IllegalArgumentException e) {
-            throw problem(e.getMessage());
+            throw new ModelFormatException(metadata.file(), -1, e.getMessage());
         }
     }
 
@@ -143,9 +143,5 @@ public final class Tokenizers {
             return (int) id;
         }
         return fallback >= 0 && fallback < vocabulary.size() ? fallback : SpecialTokens.NONE;
-    }
-
-    private static ModelFormatException problem(String message) {
-        return new ModelFormatException(null, -1, message);
     }
 }

@@ -1,6 +1,5 @@
 package llm4j.quant.kernel;
 
-import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
@@ -14,6 +13,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /** BF16 · F32 dot product: a bfloat16 widened to int lanes and shifted up 16 bits is its float. */
 public final class BF16Kernel {

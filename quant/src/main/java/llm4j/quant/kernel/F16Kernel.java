@@ -1,6 +1,5 @@
 package llm4j.quant.kernel;
 
-import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
@@ -13,6 +12,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 import llm4j.quant.format.F16Format;
 
 /**

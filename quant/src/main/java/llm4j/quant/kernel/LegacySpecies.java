@@ -6,32 +6,31 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import llm4j.quant.Vectors;
 
 /**
- * Species and constants the legacy kernels share, resolved once from {@link Vectors#F} so the JIT
- * sees them as constants.
+ * Species, constants and load helpers the legacy kernels share, resolved once from
+ * {@link Vectors#F} so the JIT sees them as constants.
  */
 final class LegacySpecies {
 
     static final VectorSpecies<Float> F = Vectors.F;
-    /** Float lanes per vector. */
+    /** Float lanes per vector; every byte load covers exactly this many elements. */
     static final int L = F.length();
     static final VectorSpecies<Integer> I = Vectors.sameWidth(int.class);
     /** Half as wide as {@link #F}: one 16-bit lane per float lane. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * L));
-
     /**
-     * The bytes of one load: one per float lane, but never fewer than 8 because the API has no
-     * 32-bit shape. With 4 float lanes each load therefore feeds {@link #PARTS} = 2 float vectors.
+     * The byte vectors loads produce: one lane per float lane, except with 4 float lanes, where no
+     * 32-bit shape exists and a 128-bit vector carries the 4 bytes in its first lanes.
      */
-    static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : ByteVector.SPECIES_64;
-    static final int BYTES = B.length();
-    static final int PARTS = BYTES / L;
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L >= 8 ? 8 * L : 128));
 
-    /** The elements of a 32-element block that one byte load covers per nibble half. */
+    /** Elements per block of the legacy quantized types. */
     static final int QK = 32;
 
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -41,14 +40,26 @@ final class LegacySpecies {
     private LegacySpecies() {
     }
 
-    /** A block's fp16 scale. NaN payloads don't matter in a dot product, so no quieting here. */
-    static float half(MemorySegment w, long offset) {
-        return Float.float16ToFloat(w.get(LE_SHORT, offset));
+    /**
+     * The {@link #L} bytes at {@code offset} in the first lanes of a {@link #B} vector. With 4 lanes
+     * they are read as one int and broadcast: splitting a wider load instead goes through
+     * convertShape's slice path, which measured 2x slower and exhausted C2's inlining budget.
+     */
+    static ByteVector loadBytes(MemorySegment w, long offset) {
+        if (L >= 8) {
+            return ByteVector.fromMemorySegment(B, w, offset, LE);
+        }
+        return IntVector.broadcast(I, w.get(LE_INT, offset)).reinterpretAsBytes();
     }
 
-    /** A block's fp16 scale in every lane. */
+    /** The first {@link #L} byte lanes as floats (sign-extended). */
+    static FloatVector widen(ByteVector bytes) {
+        return (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** A block's fp16 scale in every lane. NaN payloads don't matter in a dot product: no quieting. */
     static FloatVector halfBroadcast(MemorySegment w, long offset) {
-        return FloatVector.broadcast(F, half(w, offset));
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset)));
     }
 
     static void checkBlocks(int n) {

@@ -1,20 +1,15 @@
 package llm4j.quant.kernel;
 
-import llm4j.quant.Vectors;
-import static llm4j.quant.kernel.LegacySpecies.B;
-import static llm4j.quant.kernel.LegacySpecies.BYTES;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.L;
-import static llm4j.quant.kernel.LegacySpecies.LE;
 import static llm4j.quant.kernel.LegacySpecies.LE_INT;
-import static llm4j.quant.kernel.LegacySpecies.PARTS;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.Vectors;
 
 /**
  * Q5_1 · F32 dot product: 5-bit codes assembled in byte lanes (nibble, plus 16 where the fifth bit
@@ -26,7 +21,6 @@ public final class Q5_1Kernel {
     private static final int M = 2;
     private static final int QH = 4;
     private static final int QS = 8;
-    private static final byte FIFTH_BIT = 0x10;
 
     private Q5_1Kernel() {
     }
@@ -38,18 +32,15 @@ public final class Q5_1Kernel {
             int qh = w.get(LE_INT, offset + QH);
             FloatVector codesTimesX = FloatVector.zero(F);
             FloatVector sumX = FloatVector.zero(F);
-            for (int k = 0; k < QK / 2; k += BYTES) {
-                ByteVector packed = ByteVector.fromMemorySegment(B, w, offset + QS + k, LE);
-                ByteVector low = Nibbles.low(packed).lanewise(VectorOperators.OR, FIFTH_BIT, FifthBits.set(qh, k));
-                ByteVector high = Nibbles.high(packed).lanewise(VectorOperators.OR, FIFTH_BIT, FifthBits.set(qh, k + QK / 2));
-                for (int p = 0; p < PARTS; p++) {
-                    int xi = xOffset + k + p * L;
-                    FloatVector xLow = FloatVector.fromArray(F, x, xi);
-                    FloatVector xHigh = FloatVector.fromArray(F, x, xi + QK / 2);
-                    codesTimesX = ((FloatVector) low.convertShape(VectorOperators.B2F, F, p)).fma(xLow, codesTimesX);
-                    codesTimesX = ((FloatVector) high.convertShape(VectorOperators.B2F, F, p)).fma(xHigh, codesTimesX);
-                    sumX = sumX.add(xLow).add(xHigh);
-                }
+            for (int k = 0; k < QK / 2; k += L) {
+                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
+                FloatVector xLow = FloatVector.fromArray(F, x, xOffset + k);
+                FloatVector xHigh = FloatVector.fromArray(F, x, xOffset + k + QK / 2);
+                ByteVector low = Nibbles.low(packed).or(FifthBits.plus16(qh, k));
+                ByteVector high = Nibbles.high(packed).or(FifthBits.plus16(qh, k + QK / 2));
+                codesTimesX = LegacySpecies.widen(low).fma(xLow, codesTimesX);
+                codesTimesX = LegacySpecies.widen(high).fma(xHigh, codesTimesX);
+                sumX = sumX.add(xLow).add(xHigh);
             }
             acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
             acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);

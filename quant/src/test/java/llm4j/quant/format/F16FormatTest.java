@@ -11,6 +11,7 @@ import llm4j.quant.QuantFormat;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.IntRange;
 
 class F16FormatTest extends LegacyFormatContract {
@@ -63,6 +64,7 @@ class F16FormatTest extends LegacyFormatContract {
 
     /** Inf and NaN halves make the vector kernel fall back, giving the scalar result exactly. */
     @Property(tries = 40)
+    @Tag("vector-kernel")
     void infinityAndNanReachTheResult(@ForAll @IntRange(min = 1, max = 200) int n,
                                       @ForAll @IntRange(min = 0, max = 199) int at,
                                       @ForAll boolean nan, @ForAll boolean negative) {
@@ -87,6 +89,7 @@ class F16FormatTest extends LegacyFormatContract {
 
     /** Subnormal halves (exponent 0) must be decoded exactly, not flushed or mis-scaled. */
     @Example
+    @Tag("vector-kernel")
     void subnormalsAreExact() {
         int n = 64;
         try (Arena arena = Arena.ofConfined()) {

@@ -12,7 +12,9 @@ import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.QuantFormats;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.Example;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.IntRange;
 
 /**
@@ -49,6 +51,7 @@ abstract class LegacyFormatContract {
     }
 
     @Property(tries = 150)
+    @Tag("vector-kernel")
     void vectorKernelMatchesScalar(@ForAll @IntRange(min = 1, max = 40) int blocks,
                                    @ForAll @IntRange(min = 0, max = 67) int offset,
                                    @ForAll @IntRange(min = 0, max = 17) int xOffset,
@@ -76,6 +79,42 @@ abstract class LegacyFormatContract {
             double tolerance = (2.0 * n + 16) * UNIT_ROUNDOFF * magnitude(seg, offset, w, x, xOffset) + 1e-30;
             assertEquals(exact, scalar, tolerance, "scalar kernel vs dequantized dot, n=" + n);
             assertEquals(scalar, vector, tolerance, "vector vs scalar, n=" + n + " offset=" + offset + " xOffset=" + xOffset);
+        }
+    }
+
+    /**
+     * The Vector API runs as plain Java until C2 compiles it with intrinsics, so the properties
+     * above mostly check the interpreted path; this loop keeps calling the kernel until it is
+     * compiled (C2 needs about 10^4 calls) and compares every result.
+     */
+    @Example
+    @Tag("vector-kernel")
+    void compiledVectorKernelMatchesScalar() {
+        Random rnd = new Random(42);
+        int blockElements = Math.max(32, format().type().blockSize());
+        int maxN = 4 * blockElements + (format().type().blockSize() == 1 ? 7 : 0);
+        int bytes = (int) format().type().bytesFor(maxN - maxN % format().type().blockSize());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(bytes + 64L);
+            fillRandom(rnd, seg, 0, (bytes + 64) / format().type().blockBytes() * format().type().blockSize());
+            float[] x = new float[maxN + 32];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] w = new float[maxN];
+            for (int call = 0; call < 30_000; call++) {
+                int n = elements(1 + rnd.nextInt(4), rnd);
+                int offset = rnd.nextInt(64 / format().type().blockBytes() + 1) * format().type().blockBytes();
+                int xOffset = rnd.nextInt(32);
+                float scalar = format().scalarKernel().dot(seg, offset, x, xOffset, n);
+                float vector = format().vectorKernel().dot(seg, offset, x, xOffset, n);
+                if (Math.abs(scalar - vector) > 1e-5 * (Math.abs(scalar) + 1)) {
+                    float[] row = java.util.Arrays.copyOf(w, n);
+                    format().dequantize(seg, offset, row, 0, n);
+                    double tolerance = (2.0 * n + 16) * UNIT_ROUNDOFF * magnitude(seg, offset, row, x, xOffset) + 1e-30;
+                    assertEquals(scalar, vector, tolerance, "call " + call + ", n=" + n);
+                }
+            }
         }
     }
 
@@ -135,6 +174,22 @@ abstract class LegacyFormatContract {
             for (int i = 0; i < srcOffset; i++) {
                 assertEquals(0f, back[i], "dequantize wrote before dstOffset");
             }
+        }
+    }
+
+    /** Any float bits, NaN and Inf included, quantize and decode without an exception (ggml never fails either). */
+    @Property(tries = 50)
+    void anyInputQuantizes(@ForAll @IntRange(min = 1, max = 3) int blocks, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = blocks * Math.max(32, format().type().blockSize());
+        float[] src = new float[n];
+        for (int i = 0; i < n; i++) {
+            src[i] = Float.intBitsToFloat(rnd.nextInt());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(format().type().bytesFor(n));
+            format().quantize(src, 0, n, seg, 0);
+            format().dequantize(seg, 0, new float[n], 0, n);
         }
     }
 
