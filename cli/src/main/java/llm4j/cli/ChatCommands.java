@@ -73,34 +73,8 @@ final class ChatCommands {
     }
 
     private static String suggestion(String name) {
-        String best = null;
-        int bestDistance = 3;
-        for (String n : NAMES) {
-            int d = distance(name, n);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = n;
-            }
-        }
+        String best = Suggest.closest(name, NAMES);
         return best == null ? "" : "; did you mean " + best + "?";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private void set(String arg) {

@@ -86,11 +86,32 @@ public final class Llm4j implements Callable<Integer> {
         return EXIT_FAILURE;
     }
 
+    /** picocli's suggestions, or when it has none the closest option or command within two edits. */
+    private static void suggest(CommandLine.ParameterException e, PrintWriter err) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u)) {
+            return;
+        }
+        if (!u.getSuggestions().isEmpty()) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(u, err);
+            return;
+        }
+        CommandLine cmd = e.getCommandLine();
+        java.util.List<String> names = new java.util.ArrayList<>(cmd.getSubcommands().keySet());
+        cmd.getCommandSpec().options().forEach(o -> names.addAll(java.util.List.of(o.names())));
+        for (String arg : u.getUnmatched()) {
+            String best = Suggest.closest(arg, names);
+            if (best != null) {
+                err.println("Did you mean: " + best + "?");
+                return;
+            }
+        }
+    }
+
     private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         err.println("llm4j: " + e.getMessage());
-        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        suggest(e, err);
         err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return EXIT_USAGE;

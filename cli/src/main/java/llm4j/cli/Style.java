@@ -16,7 +16,10 @@ final class Style {
 
     /** Colour if {@code terminal} and the user has not opted out. */
     static Style of(boolean terminal) {
-        String noColor = System.getenv("NO_COLOR");
+        return of(terminal, System.getenv("NO_COLOR"));
+    }
+
+    static Style of(boolean terminal, String noColor) {
         return new Style(terminal && (noColor == null || noColor.isEmpty()));
     }
 

@@ -68,7 +68,7 @@ class QuantizeCommandTest {
         JsonNode run = SharedData.jsonLines("golden/perplexity/runs.jsonl").stream()
                 .filter(x -> x.get("group").asText().equals("ppl") && x.get("model_variant").asText().equals("Q4_0")
                         && x.get("ctx").asInt() == 128).findFirst().orElseThrow();
-        int chunks = 6;
+        int chunks = 3;
         try (Model m = Model.load(out); WorkerPool pool = new WorkerPool(2)) {
             // a prefix of the corpus tokenizes like the corpus up to near its end; 20 000 characters cover 6 chunks
             String text = Files.readString(SharedData.file("golden/corpus.txt")).substring(0, 20_000);
