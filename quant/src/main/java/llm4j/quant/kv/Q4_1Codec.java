@@ -1,0 +1,100 @@
+package llm4j.quant.kv;
+
+import static llm4j.quant.kv.KvLanes.B16;
+import static llm4j.quant.kv.KvLanes.F;
+import static llm4j.quant.kv.KvLanes.L;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import llm4j.quant.format.Q4_1Format;
+
+/**
+ * ggml Q4_1: per 32 values an fp16 scale d, an fp16 minimum m and 16 bytes of 4-bit codes;
+ * value = q·d + m, nibbles packed as in Q4_0. 20 bytes per block.
+ */
+public final class Q4_1Codec extends KvCodec {
+
+    public static final Q4_1Codec INSTANCE = new Q4_1Codec();
+
+    static final int QK = 32;
+    static final int BLOCK_BYTES = 20;
+
+    private Q4_1Codec() {
+        super("q4_1");
+    }
+
+    @Override
+    public int blockSize() {
+        return QK;
+    }
+
+    @Override
+    public int chunkBytes(int n) {
+        return n / QK * BLOCK_BYTES;
+    }
+
+    /** ggml's reference quantizer, byte for byte. */
+    @Override
+    public void encode(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
+        Q4_1Format.INSTANCE.quantize(src, srcOff, n, MemorySegment.ofArray(dst), dstOff);
+    }
+
+    @Override
+    public float element(byte[] chunk, int chunkOff, int i) {
+        int block = chunkOff + (i / QK) * BLOCK_BYTES;
+        int j = i % QK;
+        int packed = chunk[block + 4 + j % 16];
+        int code = (j < 16 ? packed : packed >> 4) & 0x0F;
+        return code * KvBytes.half(chunk, block) + KvBytes.half(chunk, block + 2);
+    }
+
+    private static boolean aligned(int start, int len) {
+        return start % QK == 0 && len % QK == 0;
+    }
+
+    /** Values are formed as c·d + m before the product, exactly as the scalar decoder forms them. */
+    @Override
+    public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
+        if (!aligned(start, len)) {
+            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        int b = chunkOff + start / QK * BLOCK_BYTES;
+        for (int i = qOff; i < qOff + len; i += QK, b += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(F, KvBytes.half(chunk, b));
+            FloatVector m = FloatVector.broadcast(F, KvBytes.half(chunk, b + 2));
+            ByteVector packed = ByteVector.fromArray(B16, chunk, b + 4);
+            ByteVector low = KvLanes.lowNibbles(packed);
+            ByteVector high = KvLanes.highNibbles(packed);
+            acc = KvLanes.bytesToFloat(low, 0).fma(d, m).fma(FloatVector.fromArray(F, q, i), acc);
+            acc = KvLanes.bytesToFloat(low, 1).fma(d, m).fma(FloatVector.fromArray(F, q, i + L), acc);
+            acc = KvLanes.bytesToFloat(high, 0).fma(d, m).fma(FloatVector.fromArray(F, q, i + 2 * L), acc);
+            acc = KvLanes.bytesToFloat(high, 1).fma(d, m).fma(FloatVector.fromArray(F, q, i + 3 * L), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
+        if (!aligned(start, len)) {
+            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            return;
+        }
+        FloatVector wv = FloatVector.broadcast(F, w);
+        int b = chunkOff + start / QK * BLOCK_BYTES;
+        for (int o = outOff; o < outOff + len; o += QK, b += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(F, KvBytes.half(chunk, b));
+            FloatVector m = FloatVector.broadcast(F, KvBytes.half(chunk, b + 2));
+            ByteVector packed = ByteVector.fromArray(B16, chunk, b + 4);
+            ByteVector low = KvLanes.lowNibbles(packed);
+            ByteVector high = KvLanes.highNibbles(packed);
+            KvLanes.bytesToFloat(low, 0).fma(d, m).fma(wv, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+            KvLanes.bytesToFloat(low, 1).fma(d, m).fma(wv, FloatVector.fromArray(F, out, o + L)).intoArray(out, o + L);
+            KvLanes.bytesToFloat(high, 0).fma(d, m).fma(wv, FloatVector.fromArray(F, out, o + 2 * L)).intoArray(out, o + 2 * L);
+            KvLanes.bytesToFloat(high, 1).fma(d, m).fma(wv, FloatVector.fromArray(F, out, o + 3 * L)).intoArray(out, o + 3 * L);
+        }
+    }
+}

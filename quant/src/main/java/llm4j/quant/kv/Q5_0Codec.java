@@ -1,0 +1,125 @@
+package llm4j.quant.kv;
+
+import static llm4j.quant.kv.KvLanes.B16;
+import static llm4j.quant.kv.KvLanes.F;
+import static llm4j.quant.kv.KvLanes.L;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import llm4j.quant.format.Q5_0Format;
+
+/**
+ * ggml Q5_0: per 32 values an fp16 scale d, a 32-bit word qh holding every element's fifth bit
+ * (bit j for element j) and 16 bytes of low nibbles packed as in Q4_0; value = (q - 16)·d.
+ * 22 bytes per block.
+ */
+public final class Q5_0Codec extends KvCodec {
+
+    public static final Q5_0Codec INSTANCE = new Q5_0Codec();
+
+    static final int QK = 32;
+    static final int BLOCK_BYTES = 22;
+    private static final int QH = 2;
+    private static final int QS = 6;
+
+    /** Lane i of elements 0..15 reads qh byte i/8; elements 16..31 read bytes 2 and 3. */
+    private static final VectorShuffle<Byte> LOW_HALF_BYTES = VectorShuffle.fromOp(B16, i -> i / 8);
+    private static final VectorShuffle<Byte> HIGH_HALF_BYTES = VectorShuffle.fromOp(B16, i -> 2 + i / 8);
+    /** The bit of that byte that belongs to lane i. */
+    private static final ByteVector LANE_BIT = ByteVector.fromArray(B16, laneBits(), 0);
+
+    private Q5_0Codec() {
+        super("q5_0");
+    }
+
+    private static byte[] laneBits() {
+        byte[] bits = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            bits[i] = (byte) (1 << (i % 8));
+        }
+        return bits;
+    }
+
+    @Override
+    public int blockSize() {
+        return QK;
+    }
+
+    @Override
+    public int chunkBytes(int n) {
+        return n / QK * BLOCK_BYTES;
+    }
+
+    /** ggml's reference quantizer, byte for byte. */
+    @Override
+    public void encode(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
+        Q5_0Format.INSTANCE.quantize(src, srcOff, n, MemorySegment.ofArray(dst), dstOff);
+    }
+
+    @Override
+    public float element(byte[] chunk, int chunkOff, int i) {
+        int block = chunkOff + (i / QK) * BLOCK_BYTES;
+        int j = i % QK;
+        int packed = chunk[block + QS + j % 16];
+        int low = (j < 16 ? packed : packed >> 4) & 0x0F;
+        int fifth = (KvBytes.getInt(chunk, block + QH) >>> j) & 1;
+        return ((low | fifth << 4) - 16) * KvBytes.half(chunk, block);
+    }
+
+    private static boolean aligned(int start, int len) {
+        return start % QK == 0 && len % QK == 0;
+    }
+
+    /** Codes minus 16 for elements 0..15 ({@code high} false) or 16..31 of the block at {@code b}. */
+    private static ByteVector centredCodes(byte[] chunk, int b, ByteVector nibbles, boolean high) {
+        // the 16 bytes from qh on: lanes 0..3 are qh, the rest is never selected
+        ByteVector qh = ByteVector.fromArray(B16, chunk, b + QH);
+        VectorMask<Byte> fifth = qh.rearrange(high ? HIGH_HALF_BYTES : LOW_HALF_BYTES).and(LANE_BIT)
+                .compare(VectorOperators.NE, (byte) 0);
+        return nibbles.lanewise(VectorOperators.OR, (byte) 16, fifth).sub((byte) 16);
+    }
+
+    @Override
+    public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
+        if (!aligned(start, len)) {
+            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        int b = chunkOff + start / QK * BLOCK_BYTES;
+        for (int i = qOff; i < qOff + len; i += QK, b += BLOCK_BYTES) {
+            ByteVector packed = ByteVector.fromArray(B16, chunk, b + QS);
+            ByteVector low = centredCodes(chunk, b, KvLanes.lowNibbles(packed), false);
+            ByteVector high = centredCodes(chunk, b, KvLanes.highNibbles(packed), true);
+            FloatVector sum = KvLanes.bytesToFloat(low, 0).mul(FloatVector.fromArray(F, q, i));
+            sum = KvLanes.bytesToFloat(low, 1).fma(FloatVector.fromArray(F, q, i + L), sum);
+            sum = KvLanes.bytesToFloat(high, 0).fma(FloatVector.fromArray(F, q, i + 2 * L), sum);
+            sum = KvLanes.bytesToFloat(high, 1).fma(FloatVector.fromArray(F, q, i + 3 * L), sum);
+            acc = sum.fma(FloatVector.broadcast(F, KvBytes.half(chunk, b)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
+        if (!aligned(start, len)) {
+            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            return;
+        }
+        int b = chunkOff + start / QK * BLOCK_BYTES;
+        for (int o = outOff; o < outOff + len; o += QK, b += BLOCK_BYTES) {
+            FloatVector wd = FloatVector.broadcast(F, w * KvBytes.half(chunk, b));
+            ByteVector packed = ByteVector.fromArray(B16, chunk, b + QS);
+            ByteVector low = centredCodes(chunk, b, KvLanes.lowNibbles(packed), false);
+            ByteVector high = centredCodes(chunk, b, KvLanes.highNibbles(packed), true);
+            KvLanes.bytesToFloat(low, 0).fma(wd, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+            KvLanes.bytesToFloat(low, 1).fma(wd, FloatVector.fromArray(F, out, o + L)).intoArray(out, o + L);
+            KvLanes.bytesToFloat(high, 0).fma(wd, FloatVector.fromArray(F, out, o + 2 * L)).intoArray(out, o + 2 * L);
+            KvLanes.bytesToFloat(high, 1).fma(wd, FloatVector.fromArray(F, out, o + 3 * L)).intoArray(out, o + 3 * L);
+        }
+    }
+}
