@@ -43,8 +43,9 @@ public final class Transformer {
         if (n < 1 || n > s.maxBatch || logitRows > n || logitRows > s.maxLogitRows) {
             throw new IllegalArgumentException("batch of " + n + " with " + logitRows + " logit rows does not fit the state");
         }
-        if (pos + n > kv.capacity()) {
-            throw new IllegalArgumentException("positions up to " + (pos + n) + " exceed the context of " + kv.capacity());
+        if (kv.reserve(pos, n) != 0) {
+            // a shift renumbered the sequence under this call; Session reserves first and passes the new position
+            throw new IllegalStateException("the KV cache shifted the context during forward; reserve before forward");
         }
         ModelConfig c = config;
         int dim = c.dim();

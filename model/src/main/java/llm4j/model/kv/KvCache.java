@@ -28,4 +28,23 @@ public interface KvCache {
 
     /** Bytes held by the cache. */
     long bytes();
+
+    /**
+     * Makes room for positions {@code [position, position + n)} before they are stored. Positions
+     * at or after {@code position} that the cache holds are forgotten first (the sequence was
+     * rewound). A cache with a memory cap requantizes, evicts or shifts here; a context shift
+     * renumbers the sequence, and the return value says by how much: the batch then belongs at
+     * {@code position - shift}. Caches without shifting return 0.
+     */
+    default int reserve(int position, int n) {
+        if (position + n > capacity()) {
+            throw new IllegalArgumentException("positions up to " + (position + n) + " exceed the context of " + capacity());
+        }
+        return 0;
+    }
+
+    /** Whether {@link #reserve} renumbers positions (a context shift) instead of refusing a full context. */
+    default boolean shiftsContext() {
+        return false;
+    }
 }

@@ -5,7 +5,6 @@ import static llm4j.quant.kv.KvLanes.L;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** Plain little-endian float32: the exact reference type. */
 public final class F32Codec extends KvCodec {
@@ -43,6 +42,23 @@ public final class F32Codec extends KvCodec {
     }
 
     @Override
+    public void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
+                        float scale, float[] out, int outOff) {
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            out[outOff + r] = scale * dot(q, qOff, data, chunkOff, start, len);
+        }
+    }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
+                         float[] out, int outOff) {
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            axpy(roundWeight(w[wOff + r]), data, chunkOff, start, len, out, outOff);
+        }
+    }
+
+    /** One accumulator and the x86 horizontal sum, the order of llama.cpp's F32 products (see {@link F16Codec#dot}). */
+    @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (len % L != 0) {
             return dotScalar(q, qOff, chunk, chunkOff, start, len);
@@ -52,7 +68,7 @@ public final class F32Codec extends KvCodec {
         for (int i = 0; i < len; i += L, p += 4 * L) {
             acc = load(chunk, p).fma(FloatVector.fromArray(F, q, qOff + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override

@@ -53,6 +53,21 @@ public abstract class KvCodec {
         axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
     }
 
+    /**
+     * Scores of {@code rows} consecutive stored rows ({@code stride} bytes apart, the first chunk at
+     * {@code chunkOff}): {@code out[outOff + r] = scale · dot(q, row r)}. Every codec implements
+     * the row loop itself, so its {@link #dot} is a direct, inlinable call rather than a
+     * megamorphic one from a shared loop.
+     */
+    public abstract void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
+                                 float scale, float[] out, int outOff);
+
+    /**
+     * Weighted sum of {@code rows} consecutive stored rows: {@code out += Σ_r roundWeight(w[wOff + r]) · row r}.
+     */
+    public abstract void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
+                                  float[] out, int outOff);
+
     /** The scalar twin of {@link #dot}: one element at a time, in element order. */
     public final float dotScalar(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         float sum = 0f;

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,7 +30,21 @@ final class KvLanes {
     /** 2^(127-15): turns a binary16 exponent into a binary32 one, exactly, subnormals included. */
     private static final float REBIAS = 0x1p112f;
 
+    /** Lane i to lane i ± 4, and lane i to lane i ± 2 within each half. */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F, i -> i ^ 4);
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(F, i -> i ^ 2);
+
     private KvLanes() {
+    }
+
+    /**
+     * The horizontal sum x86 code uses (AVX halves, then movehl, then movehdup):
+     * ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)). {@code reduceLanes} leaves the order unspecified.
+     */
+    static float sumLikeX86(FloatVector v) {
+        FloatVector halves = v.add(v.rearrange(SWAP_HALVES));
+        FloatVector pairs = halves.add(halves.rearrange(SWAP_PAIRS));
+        return pairs.lane(0) + pairs.lane(1);
     }
 
     /** Eight little-endian halves at {@code off} as their 16-bit patterns. */

@@ -143,6 +143,22 @@ public final class Nf4Codec extends KvCodec {
     }
 
     @Override
+    public void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
+                        float scale, float[] out, int outOff) {
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            out[outOff + r] = scale * dot(q, qOff, data, chunkOff, start, len);
+        }
+    }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
+                         float[] out, int outOff) {
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            axpy(roundWeight(w[wOff + r]), data, chunkOff, start, len, out, outOff);
+        }
+    }
+
+    @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (!aligned(start, len)) {
             return dotScalar(q, qOff, chunk, chunkOff, start, len);

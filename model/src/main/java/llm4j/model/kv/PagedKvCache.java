@@ -1,0 +1,639 @@
+package llm4j.model.kv;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import llm4j.model.Rope;
+import llm4j.quant.kv.Hadamard;
+import llm4j.quant.kv.KvCodec;
+
+/**
+ * The K/V cache: positions live in pages of {@value #PAGE_POSITIONS} (the first page holds just
+ * the attention sinks), and every (page, layer) pair carries its own rung of the precision ladder.
+ * Attention walks the pages and decodes each one's blocks inside the codec kernels; nothing is
+ * dequantized into a float copy.
+ *
+ * <p>Under a memory cap, {@link #reserve} makes room before a batch is stored: it moves the
+ * oldest (page, layer) pairs at the highest rung still present one rung down, layer by layer,
+ * never touching the sinks or the recent window; only when everything else sits at the lowest rung
+ * does the overflow policy act. Accounted bytes (data, scales, and an estimate of the JVM's object
+ * headers and references) never exceed the cap, transients included: requantizing allocates the
+ * smaller arrays before releasing the larger ones, so the cache keeps one such target's worth of
+ * headroom ({@link #slack}).
+ *
+ * <p>A context shift does not touch stored keys at all. A key stored at position p and renumbered
+ * to p - D scores against q as {@code (R(D) q) · k} (RoPE rotations compose), so each page
+ * remembers D and attention rotates the query instead: exact, without requantizing anything.
+ *
+ * <p>Threads: {@link #attend} may run concurrently; everything else runs on one thread between
+ * attention passes.
+ */
+public final class PagedKvCache implements KvCache {
+
+    /** Positions per page: the granularity of requantization and eviction. */
+    public static final int PAGE_POSITIONS = 16;
+    /** Estimated bytes of a page object with its per-layer reference arrays (headers, fields). */
+    private static final int PAGE_OBJECT_BYTES = 64;
+    private static final int PAGE_BYTES_PER_LAYER = 9;
+    /** Two byte-array headers per (page, layer). */
+    private static final int ARRAY_HEADERS_BYTES = 32;
+
+    private final KvGeometry geometry;
+    private final int layers;
+    private final int headDim;
+    private final int kvDim;
+    private final int maxPositions;
+    private final KvSettings settings;
+    private final Rope rope;
+    private final RowLayout[] keyRungs;
+    private final RowLayout[] valueRungs;
+    private final int levels;
+    private final boolean rotateKeys;
+    private final int hadamardBlock;
+    private final long cap;
+    private final long slack;
+    /** Rotated dimensions of RoPE (0 without a Rope): room for a delta's cos and sin in scratch. */
+    private final int ropeDim;
+
+    private KvPage[] pages = new KvPage[8];
+    private int pageCount;
+    /** The next position: everything below it is stored (or was evicted), slots up to it are reserved. */
+    private int end;
+    private int reservedFrom = -1;
+    private long used;
+    private long peak;
+    private long requantizations;
+    private long requantizedPositions;
+    private long evictions;
+    private long evictedPositions;
+    private long shifts;
+    private long discardedPositions;
+
+    private final float[] rowScratch;
+    private final float[] padScratch;
+
+    /**
+     * @param maxPositions the context: positions may not reach it (a context shift renumbers them to stay below)
+     * @param rope         the model's RoPE, needed only by {@link KvOverflow#SHIFT}; may be null otherwise
+     */
+    public PagedKvCache(KvGeometry geometry, int maxPositions, KvSettings settings, Rope rope) {
+        if (maxPositions < 1) {
+            throw new IllegalArgumentException("context must be at least 1 position");
+        }
+        this.geometry = geometry;
+        this.layers = geometry.layers();
+        this.headDim = geometry.headDim();
+        this.kvDim = geometry.kvDim();
+        this.maxPositions = maxPositions;
+        this.settings = settings;
+        this.rope = rope;
+        this.keyRungs = rungs(settings.keyType(), settings.ladder(), geometry);
+        this.valueRungs = rungs(settings.valueType(), settings.ladder(), geometry);
+        this.levels = settings.capped() ? Math.max(keyRungs.length, valueRungs.length) : 1;
+        int block = Hadamard.blockFor(headDim);
+        // the key types actually used: the configured one, plus the ladder below it under a cap
+        boolean lowBitKeys = false;
+        for (int r = 0; r < (settings.capped() ? keyRungs.length : 1); r++) {
+            lowBitKeys |= keyRungs[r].codec.bitsPerElement(keyRungs[r].chunkLen) < 8;
+        }
+        this.rotateKeys = block > 1 && switch (settings.rotation()) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> lowBitKeys;
+        };
+        this.hadamardBlock = block;
+        this.ropeDim = rope != null ? rope.rotDim() : 0;
+        this.cap = settings.capped() ? settings.capBytes() : Long.MAX_VALUE;
+        long biggestTarget = 0;
+        for (int level = 1; level < levels; level++) {
+            biggestTarget = Math.max(biggestTarget, layerBytes(level, PAGE_POSITIONS));
+        }
+        this.slack = biggestTarget;
+        this.rowScratch = new float[kvDim];
+        this.padScratch = new float[Math.max(keyRungs[0].chunkLen, 32) + kvDim + 32];
+        if (settings.overflow() == KvOverflow.SHIFT && rope == null) {
+            throw new IllegalArgumentException("a context shift needs the model's RoPE");
+        }
+    }
+
+    /** The configured type followed by every ladder type that takes fewer bytes, in ladder order. */
+    private static RowLayout[] rungs(KvCodec configured, List<KvCodec> ladder, KvGeometry g) {
+        List<RowLayout> out = new ArrayList<>();
+        out.add(new RowLayout(configured, g));
+        for (KvCodec c : ladder) {
+            RowLayout r = new RowLayout(c, g);
+            if (r.rowBytes < out.getLast().rowBytes) {
+                out.add(r);
+            } else if (r.codec != configured && out.size() > 1) {
+                throw new IllegalArgumentException("the KV ladder must shrink at every rung: " + c.name() + " after "
+                        + out.getLast().codec.name() + " does not");
+            }
+        }
+        return out.toArray(RowLayout[]::new);
+    }
+
+    public KvSettings settings() {
+        return settings;
+    }
+
+    public KvGeometry geometry() {
+        return geometry;
+    }
+
+    /** Whether keys and queries are Hadamard-rotated. */
+    public boolean keysRotated() {
+        return rotateKeys;
+    }
+
+    @Override
+    public int capacity() {
+        return maxPositions;
+    }
+
+    @Override
+    public long bytes() {
+        return used;
+    }
+
+    @Override
+    public boolean shiftsContext() {
+        return settings.overflow() == KvOverflow.SHIFT;
+    }
+
+    /** The most bytes ever accounted. */
+    public long peakBytes() {
+        return peak;
+    }
+
+    /** Scratch: the prepared query, the cos and sin of a RoPE delta, then the scores. */
+    @Override
+    public int scratchFloats(int positions) {
+        return headDim + ropeDim + positions;
+    }
+
+    private RowLayout keyRung(int level) {
+        return keyRungs[Math.min(level, keyRungs.length - 1)];
+    }
+
+    private RowLayout valueRung(int level) {
+        return valueRungs[Math.min(level, valueRungs.length - 1)];
+    }
+
+    // ---------------------------------------------------------------- accounting
+
+    /** Bytes of one layer's K and V arrays of a page at {@code level}. */
+    private long layerBytes(int level, int capacity) {
+        return ARRAY_HEADERS_BYTES + (long) capacity * (keyRung(level).rowBytes + valueRung(level).rowBytes);
+    }
+
+    private long pageObjectBytes() {
+        return PAGE_OBJECT_BYTES + (long) PAGE_BYTES_PER_LAYER * layers;
+    }
+
+    private long pageBytes(KvPage p) {
+        long sum = pageObjectBytes();
+        for (int l = 0; l < layers; l++) {
+            sum += layerBytes(p.level[l], p.capacity);
+        }
+        return sum;
+    }
+
+    private void charge(long bytes) {
+        used += bytes;
+        peak = Math.max(peak, used);
+        if (used > cap) {
+            throw new IllegalStateException("KV accounting exceeded the cap: " + used + " > " + cap);
+        }
+    }
+
+    /** Capacity of a page starting at {@code start}: the sinks get a page of their own. */
+    private int pageCapacity(int start) {
+        return start < settings.sinks() ? settings.sinks() - start : PAGE_POSITIONS;
+    }
+
+    /** Bytes new pages would take to hold {@code n} more positions. */
+    private long bytesToAppend(int n) {
+        KvPage tail = pageCount > 0 ? pages[pageCount - 1] : null;
+        int free = tail != null && tail.end() == end ? tail.capacity - tail.count : 0;
+        long bytes = 0;
+        for (int pos = end + Math.min(free, n); pos < end + n; ) {
+            int c = pageCapacity(pos);
+            bytes += pageObjectBytes() + layers * layerBytes(0, c);
+            pos += c;
+        }
+        return bytes;
+    }
+
+    /**
+     * The fewest bytes {@code positions} positions can take: sinks and recent window at the
+     * configured types, everything else at the lowest rung, plus the requantization headroom.
+     * Long.MAX_VALUE-free: this is what the cap must allow for a prompt to fit with overflow=error.
+     */
+    public long minimumBytes(int positions) {
+        long bytes = slack;
+        int lowest = levels - 1;
+        for (int start = 0; start < positions; ) {
+            int c = pageCapacity(start);
+            boolean kept = start < settings.sinks() || start + c > positions - settings.keepRecent();
+            bytes += pageObjectBytes() + layers * layerBytes(kept ? 0 : lowest, c);
+            start += c;
+        }
+        return bytes;
+    }
+
+    // ---------------------------------------------------------------- reserve / store
+
+    @Override
+    public int reserve(int position, int n) {
+        if (n <= 0) {
+            return 0;
+        }
+        if (position == reservedFrom && position + n <= end) {
+            return 0; // already reserved by the caller's own reserve (Session, then forward)
+        }
+        if (position < end) {
+            truncate(position);
+        } else if (position > end) {
+            throw new IllegalStateException("position " + position + " skips past the cache's next position " + end);
+        }
+        int shifted = 0;
+        while (end + n > maxPositions) {
+            if (settings.overflow() != KvOverflow.SHIFT) {
+                throw new IllegalArgumentException("positions up to " + (end + n) + " exceed the context of " + maxPositions);
+            }
+            shifted += shiftOrFail(n);
+        }
+        long need = bytesToAppend(n);
+        while (used + need + slack > cap) {
+            if (!demoteOne(n)) {
+                switch (settings.overflow()) {
+                    case ERROR -> throw capacityError(n);
+                    case EVICT -> {
+                        if (!evictOne(n)) {
+                            throw capacityError(n);
+                        }
+                    }
+                    case SHIFT -> shifted += shiftOrFail(n);
+                }
+            }
+            need = bytesToAppend(n);
+        }
+        append(n);
+        reservedFrom = end - n;
+        return shifted;
+    }
+
+    private KvCapacityException capacityError(int n) {
+        long needed = minimumBytes(end + n);
+        String lowest = keyRung(levels - 1).codec.name() + (keyRung(levels - 1).codec == valueRung(levels - 1).codec
+                ? "" : "/" + valueRung(levels - 1).codec.name());
+        return new KvCapacityException(String.format(
+                "KV cache cap of %s (%d bytes) cannot hold %d positions: they need %d bytes even with everything outside "
+                        + "the %d sinks and the %d most recent positions at %s (--kv-overflow %s); raise --kv-mem-cap, lower "
+                        + "--kv-keep-recent or use --kv-overflow evict|shift",
+                KvStats.size(cap), cap, end + n, needed, settings.sinks(), settings.keepRecent(), lowest,
+                settings.overflow().label()), needed, cap);
+    }
+
+    private void append(int n) {
+        int left = n;
+        if (pageCount > 0) {
+            KvPage tail = pages[pageCount - 1];
+            if (tail.end() == end) {
+                int take = Math.min(left, tail.capacity - tail.count);
+                tail.count += take;
+                end += take;
+                left -= take;
+            }
+        }
+        while (left > 0) {
+            KvPage p = new KvPage(end, pageCapacity(end), end < settings.sinks(), layers);
+            charge(pageObjectBytes());
+            for (int l = 0; l < layers; l++) {
+                charge(layerBytes(0, p.capacity));
+                p.keys[l] = new byte[p.capacity * keyRungs[0].rowBytes];
+                p.values[l] = new byte[p.capacity * valueRungs[0].rowBytes];
+            }
+            int take = Math.min(left, p.capacity);
+            p.count = take;
+            end += take;
+            left -= take;
+            addPage(p);
+        }
+    }
+
+    private void addPage(KvPage p) {
+        if (pageCount == pages.length) {
+            pages = Arrays.copyOf(pages, pageCount * 2);
+        }
+        pages[pageCount++] = p;
+    }
+
+    private void removePage(int index) {
+        used -= pageBytes(pages[index]);
+        System.arraycopy(pages, index + 1, pages, index, pageCount - index - 1);
+        pages[--pageCount] = null;
+    }
+
+    /** Forgets positions {@code >= position} (the sequence was rewound). */
+    public void truncate(int position) {
+        while (pageCount > 0 && pages[pageCount - 1].start >= position) {
+            removePage(pageCount - 1);
+        }
+        if (pageCount > 0) {
+            KvPage tail = pages[pageCount - 1];
+            tail.count = Math.min(tail.count, Math.max(0, position - tail.start));
+        }
+        end = Math.min(end, position);
+        reservedFrom = -1;
+    }
+
+    /** Forgets everything. */
+    public void clear() {
+        truncate(0);
+    }
+
+    private KvPage pageOf(int position) {
+        for (int i = pageCount - 1; i >= 0; i--) {
+            KvPage p = pages[i];
+            if (p.start <= position) {
+                if (position >= p.end()) {
+                    break;
+                }
+                return p;
+            }
+        }
+        throw new IllegalStateException("position " + position + " was not reserved (call reserve first)");
+    }
+
+    @Override
+    public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
+        KvPage p = pageOf(position);
+        reservedFrom = -1; // stored: a later reserve of the same range is a rewind, not a repeat
+        int slot = position - p.start;
+        int level = p.level[layer];
+        RowLayout kl = keyRung(level);
+        RowLayout vl = valueRung(level);
+        float[] keySource = k;
+        int keyOffset = kOffset;
+        if (rotateKeys) {
+            System.arraycopy(k, kOffset, rowScratch, 0, kvDim);
+            Hadamard.rotate(rowScratch, 0, kvDim, hadamardBlock);
+            keySource = rowScratch;
+            keyOffset = 0;
+        }
+        kl.encode(keySource, keyOffset, p.keys[layer], slot * kl.rowBytes, padScratch);
+        vl.encode(v, vOffset, p.values[layer], slot * vl.rowBytes, padScratch);
+    }
+
+    // ---------------------------------------------------------------- the ladder and overflow
+
+    /** First position of the protected recent window once {@code n} more positions are added. */
+    private int recentFrom(int n) {
+        return end + n - settings.keepRecent();
+    }
+
+    /** Outside the sinks and the recent window, and not the page new positions are appended to. */
+    private boolean movable(KvPage p, int n) {
+        return !p.sink && p.end() <= recentFrom(n) && p != pages[pageCount - 1];
+    }
+
+    /** Moves the oldest (page, layer) at the highest rung still present one rung down. */
+    private boolean demoteOne(int n) {
+        for (int level = 0; level < levels - 1; level++) {
+            for (int i = 0; i < pageCount; i++) {
+                KvPage p = pages[i];
+                if (!movable(p, n)) {
+                    continue;
+                }
+                for (int l = 0; l < layers; l++) {
+                    if (p.level[l] == level) {
+                        demote(p, l);
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private void demote(KvPage p, int layer) {
+        int from = p.level[layer];
+        int to = from + 1;
+        RowLayout kFrom = keyRung(from);
+        RowLayout kTo = keyRung(to);
+        RowLayout vFrom = valueRung(from);
+        RowLayout vTo = valueRung(to);
+        long before = layerBytes(from, p.capacity);
+        charge(layerBytes(to, p.capacity)); // the new arrays exist before the old ones are released
+        p.keys[layer] = requantize(p.keys[layer], kFrom, kTo, p.count, p.capacity);
+        p.values[layer] = requantize(p.values[layer], vFrom, vTo, p.count, p.capacity);
+        p.level[layer] = (byte) to;
+        used -= before;
+        requantizations++;
+        requantizedPositions += p.count;
+    }
+
+    private byte[] requantize(byte[] data, RowLayout from, RowLayout to, int rows, int capacity) {
+        if (from == to) {
+            return data;
+        }
+        byte[] out = new byte[capacity * to.rowBytes];
+        for (int r = 0; r < rows; r++) {
+            from.decode(data, r * from.rowBytes, rowScratch, 0);
+            to.encode(rowScratch, 0, out, r * to.rowBytes, padScratch);
+        }
+        return out;
+    }
+
+    /** StreamingLLM eviction of the oldest page between the sinks and the recent window. */
+    private boolean evictOne(int n) {
+        for (int i = 0; i < pageCount; i++) {
+            KvPage p = pages[i];
+            if (movable(p, n)) {
+                evictions++;
+                evictedPositions += p.count;
+                removePage(i);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int shiftOrFail(int n) {
+        int d = contextShift();
+        if (d == 0) {
+            throw new KvCapacityException("a context shift cannot make room for " + n + " more positions: only the "
+                    + Math.max(settings.keep(), settings.sinks()) + " kept tokens are left", minimumBytes(end + n), cap);
+        }
+        return d;
+    }
+
+    /**
+     * llama.cpp's context shift: keep the first max(--keep, sinks) positions, drop half of the rest
+     * (rounded up to a page boundary, so pages stay whole), and renumber what follows. Returns the
+     * number of positions every later position moved down by.
+     */
+    private int contextShift() {
+        int keep = Math.min(end, Math.max(settings.keep(), settings.sinks()));
+        int discardEnd = keep + (end - keep) / 2;
+        if (discardEnd == keep) {
+            return 0;
+        }
+        // round the discarded range up to the next page start
+        int boundary = end;
+        for (int i = 0; i < pageCount; i++) {
+            if (pages[i].start >= discardEnd) {
+                boundary = pages[i].start;
+                break;
+            }
+        }
+        int d = boundary - keep;
+        for (int i = pageCount - 1; i >= 0; i--) {
+            KvPage p = pages[i];
+            if (p.start >= boundary) {
+                p.start -= d;
+                p.ropeDelta += d;
+            } else if (p.start >= keep) {
+                removePage(i);
+            } else if (p.end() > keep) {
+                p.count = keep - p.start; // its unused slots stay allocated until the page goes
+            }
+        }
+        end -= d;
+        shifts++;
+        discardedPositions += d;
+        reservedFrom = -1;
+        return d;
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Override
+    public void attend(int layer, int kvHead, float[] q, int qOffset, int from, int to, float scale,
+                       float[] scratch, float[] out, int outOffset) {
+        final int scores = headDim + ropeDim;
+        int n = 0;
+        boolean prepared = false;
+        int preparedDelta = 0;
+        KvCodec preparedRounding = null;
+        for (int i = 0; i < pageCount; i++) {
+            KvPage p = pages[i];
+            int lo = Math.max(from, p.start);
+            int hi = Math.min(to, p.end());
+            if (lo >= hi) {
+                continue;
+            }
+            RowLayout kl = keyRung(p.level[layer]);
+            KvCodec rounding = kl.codec.roundsQuery() ? kl.codec : null;
+            if (!prepared || p.ropeDelta != preparedDelta || rounding != preparedRounding) {
+                prepareQuery(q, qOffset, p, rounding, scratch);
+                prepared = true;
+                preparedDelta = p.ropeDelta;
+                preparedRounding = rounding;
+            }
+            kl.codec.dotRows(scratch, 0, p.keys[layer], (lo - p.start) * kl.rowBytes + kl.headOffset(kvHead), kl.rowBytes,
+                    hi - lo, kl.headStart(kvHead), headDim, scale, scratch, scores + n);
+            n += hi - lo;
+        }
+        Arrays.fill(out, outOffset, outOffset + headDim, 0f);
+        if (n == 0) {
+            return;
+        }
+        softmax(scratch, scores, n);
+        n = 0;
+        for (int i = 0; i < pageCount; i++) {
+            KvPage p = pages[i];
+            int lo = Math.max(from, p.start);
+            int hi = Math.min(to, p.end());
+            if (lo >= hi) {
+                continue;
+            }
+            RowLayout vl = valueRung(p.level[layer]);
+            vl.codec.axpyRows(scratch, scores + n, p.values[layer], (lo - p.start) * vl.rowBytes + vl.headOffset(kvHead),
+                    vl.rowBytes, hi - lo, vl.headStart(kvHead), headDim, out, outOffset);
+            n += hi - lo;
+        }
+    }
+
+    /** scratch[0, headDim) = the query as this page's keys need it: shifted by its RoPE delta, rotated, rounded. */
+    private void prepareQuery(float[] q, int qOffset, KvPage p, KvCodec rounding, float[] scratch) {
+        System.arraycopy(q, qOffset, scratch, 0, headDim);
+        if (p.ropeDelta != 0) {
+            int half = ropeDim / 2;
+            rope.angles(p.ropeDelta, scratch, headDim, scratch, headDim + half);
+            rope.rotate(scratch, 0, 1, headDim, scratch, headDim, scratch, headDim + half);
+        }
+        if (rotateKeys) {
+            Hadamard.rotate(scratch, 0, headDim, hadamardBlock);
+        }
+        if (rounding != null) {
+            rounding.roundQuery(scratch, 0, headDim);
+        }
+    }
+
+    /** Softmax in float with the exponentials summed in double, as the reference caches do. */
+    private static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = off; i < off + n; i++) {
+            max = Math.max(max, x[i]);
+        }
+        double sum = 0;
+        for (int i = off; i < off + n; i++) {
+            float e = (float) Math.exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = off; i < off + n; i++) {
+            x[i] *= inv;
+        }
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    public KvStats stats() {
+        List<String> rungNames = new ArrayList<>();
+        Map<String, Long> perToken = new LinkedHashMap<>();
+        for (int level = 0; level < levels; level++) {
+            KvCodec k = keyRung(level).codec;
+            KvCodec v = valueRung(level).codec;
+            rungNames.add(k == v ? k.name() : "k " + k.name() + " / v " + v.name());
+            perToken.putIfAbsent(k.name(), bytesPerToken(keyRung(level)));
+            perToken.putIfAbsent(v.name(), bytesPerToken(valueRung(level)));
+        }
+        int[][] perRung = new int[layers][levels];
+        int held = 0;
+        for (int i = 0; i < pageCount; i++) {
+            KvPage p = pages[i];
+            held += p.count;
+            for (int l = 0; l < layers; l++) {
+                perRung[l][p.level[l]] += p.count;
+            }
+        }
+        return new KvStats(used, settings.capBytes(), peak, held, end, rungNames, perToken, perRung, requantizations,
+                requantizedPositions, evictions, evictedPositions, shifts, discardedPositions, rotateKeys);
+    }
+
+    /** Bytes one position takes with K and V of every layer at this layout's type. */
+    private long bytesPerToken(RowLayout r) {
+        return 2L * layers * r.rowBytes;
+    }
+
+    /** Positions held, in order (evicted ones are missing). */
+    public int positionsHeld() {
+        int held = 0;
+        for (int i = 0; i < pageCount; i++) {
+            held += pages[i].count;
+        }
+        return held;
+    }
+
+    /** The next position a token gets. */
+    public int nextPosition() {
+        return end;
+    }
+}
