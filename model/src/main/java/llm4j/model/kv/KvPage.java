@@ -18,16 +18,15 @@ final class KvPage {
     int ropeDelta;
     /** Ladder rung per layer (0 = the configured types). */
     final byte[] level;
-    final byte[][] keys;
-    final byte[][] values;
+    /** Per layer one array: {@code capacity} key rows, then {@code capacity} value rows. */
+    final byte[][] data;
 
     KvPage(int start, int capacity, boolean sink, int layers) {
         this.start = start;
         this.capacity = capacity;
         this.sink = sink;
         this.level = new byte[layers];
-        this.keys = new byte[layers][];
-        this.values = new byte[layers][];
+        this.data = new byte[layers][];
     }
 
     int end() {

@@ -34,12 +34,12 @@ import llm4j.quant.kv.KvCodec;
 public final class PagedKvCache implements KvCache {
 
     /** Positions per page: the granularity of requantization and eviction. */
-    public static final int PAGE_POSITIONS = 16;
-    /** Estimated bytes of a page object with its per-layer reference arrays (headers, fields). */
-    private static final int PAGE_OBJECT_BYTES = 64;
-    private static final int PAGE_BYTES_PER_LAYER = 9;
-    /** Two byte-array headers per (page, layer). */
-    private static final int ARRAY_HEADERS_BYTES = 32;
+    public static final int PAGE_POSITIONS = 32;
+    /** JVM object and array headers (compressed references, 8-byte alignment) as bookkeeping is accounted. */
+    private static final int OBJECT_HEADER = 16;
+    private static final int ARRAY_HEADER = 16;
+    /** A page's own fields: four ints, a boolean and two references. */
+    private static final int PAGE_FIELDS = 32;
 
     private final KvGeometry geometry;
     private final int layers;
@@ -184,13 +184,18 @@ public final class PagedKvCache implements KvCache {
 
     // ---------------------------------------------------------------- accounting
 
-    /** Bytes of one layer's K and V arrays of a page at {@code level}. */
-    private long layerBytes(int level, int capacity) {
-        return ARRAY_HEADERS_BYTES + (long) capacity * (keyRung(level).rowBytes + valueRung(level).rowBytes);
+    private static long aligned(long bytes) {
+        return (bytes + 7) & ~7L;
     }
 
+    /** Bytes of one layer's K+V array of a page at {@code level}, header included. */
+    private long layerBytes(int level, int capacity) {
+        return aligned(ARRAY_HEADER + (long) capacity * (keyRung(level).rowBytes + valueRung(level).rowBytes));
+    }
+
+    /** The page object with its per-layer level and array-reference arrays. */
     private long pageObjectBytes() {
-        return PAGE_OBJECT_BYTES + (long) PAGE_BYTES_PER_LAYER * layers;
+        return OBJECT_HEADER + PAGE_FIELDS + aligned(ARRAY_HEADER + layers) + aligned(ARRAY_HEADER + 4L * layers);
     }
 
     private long pageBytes(KvPage p) {
@@ -314,8 +319,7 @@ public final class PagedKvCache implements KvCache {
             charge(pageObjectBytes());
             for (int l = 0; l < layers; l++) {
                 charge(layerBytes(0, p.capacity));
-                p.keys[l] = new byte[p.capacity * keyRungs[0].rowBytes];
-                p.values[l] = new byte[p.capacity * valueRungs[0].rowBytes];
+                p.data[l] = new byte[p.capacity * (keyRungs[0].rowBytes + valueRungs[0].rowBytes)];
             }
             int take = Math.min(left, p.capacity);
             p.count = take;
@@ -385,8 +389,9 @@ public final class PagedKvCache implements KvCache {
             keySource = rowScratch;
             keyOffset = 0;
         }
-        kl.encode(keySource, keyOffset, p.keys[layer], slot * kl.rowBytes, padScratch);
-        vl.encode(v, vOffset, p.values[layer], slot * vl.rowBytes, padScratch);
+        byte[] data = p.data[layer];
+        kl.encode(keySource, keyOffset, data, slot * kl.rowBytes, padScratch);
+        vl.encode(v, vOffset, data, p.capacity * kl.rowBytes + slot * vl.rowBytes, padScratch);
     }
 
     // ---------------------------------------------------------------- the ladder and overflow
@@ -428,25 +433,27 @@ public final class PagedKvCache implements KvCache {
         RowLayout vFrom = valueRung(from);
         RowLayout vTo = valueRung(to);
         long before = layerBytes(from, p.capacity);
-        charge(layerBytes(to, p.capacity)); // the new arrays exist before the old ones are released
-        p.keys[layer] = requantize(p.keys[layer], kFrom, kTo, p.count, p.capacity);
-        p.values[layer] = requantize(p.values[layer], vFrom, vTo, p.count, p.capacity);
+        charge(layerBytes(to, p.capacity)); // the new array exists before the old one is released
+        byte[] old = p.data[layer];
+        byte[] data = new byte[p.capacity * (kTo.rowBytes + vTo.rowBytes)];
+        requantize(old, 0, kFrom, data, 0, kTo, p.count);
+        requantize(old, p.capacity * kFrom.rowBytes, vFrom, data, p.capacity * kTo.rowBytes, vTo, p.count);
+        p.data[layer] = data;
         p.level[layer] = (byte) to;
         used -= before;
         requantizations++;
         requantizedPositions += p.count;
     }
 
-    private byte[] requantize(byte[] data, RowLayout from, RowLayout to, int rows, int capacity) {
+    private void requantize(byte[] src, int srcOff, RowLayout from, byte[] dst, int dstOff, RowLayout to, int rows) {
         if (from == to) {
-            return data;
+            System.arraycopy(src, srcOff, dst, dstOff, rows * from.rowBytes);
+            return;
         }
-        byte[] out = new byte[capacity * to.rowBytes];
         for (int r = 0; r < rows; r++) {
-            from.decode(data, r * from.rowBytes, rowScratch, 0);
-            to.encode(rowScratch, 0, out, r * to.rowBytes, padScratch);
+            from.decode(src, srcOff + r * from.rowBytes, rowScratch, 0);
+            to.encode(rowScratch, 0, dst, dstOff + r * to.rowBytes, padScratch);
         }
-        return out;
     }
 
     /** StreamingLLM eviction of the oldest page between the sinks and the recent window. */
@@ -535,7 +542,7 @@ public final class PagedKvCache implements KvCache {
                 preparedDelta = p.ropeDelta;
                 preparedRounding = rounding;
             }
-            kl.codec.dotRows(scratch, 0, p.keys[layer], (lo - p.start) * kl.rowBytes + kl.headOffset(kvHead), kl.rowBytes,
+            kl.codec.dotRows(scratch, 0, p.data[layer], (lo - p.start) * kl.rowBytes + kl.headOffset(kvHead), kl.rowBytes,
                     hi - lo, kl.headStart(kvHead), headDim, scale, scratch, scores + n);
             n += hi - lo;
         }
@@ -553,7 +560,8 @@ public final class PagedKvCache implements KvCache {
                 continue;
             }
             RowLayout vl = valueRung(p.level[layer]);
-            vl.codec.axpyRows(scratch, scores + n, p.values[layer], (lo - p.start) * vl.rowBytes + vl.headOffset(kvHead),
+            int valuesAt = p.capacity * keyRung(p.level[layer]).rowBytes;
+            vl.codec.axpyRows(scratch, scores + n, p.data[layer], valuesAt + (lo - p.start) * vl.rowBytes + vl.headOffset(kvHead),
                     vl.rowBytes, hi - lo, vl.headStart(kvHead), headDim, out, outOffset);
             n += hi - lo;
         }

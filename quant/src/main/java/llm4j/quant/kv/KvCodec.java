@@ -1,5 +1,8 @@
 package llm4j.quant.kv;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * One storage type of the K/V cache: how a chunk of {@code n} floats becomes bytes, and the two
  * attention kernels that read those bytes back without materialising a float copy: the dot product
@@ -40,6 +43,41 @@ public abstract class KvCodec {
     public void decode(byte[] chunk, int chunkOff, int start, int len, float[] dst, int dstOff) {
         for (int i = 0; i < len; i++) {
             dst[dstOff + i] = element(chunk, chunkOff, start + i);
+        }
+    }
+
+    /**
+     * Elements {@code [8g, 8g + 8)} of a chunk, decoded and scaled, as one 8-lane vector; null when
+     * the codec has no such kernel. It serves slices that are not whole blocks: a head of 8 inside a
+     * row-wide block (stories260K), vectorised all the same.
+     */
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        return null;
+    }
+
+    /** Dot product over 8-aligned slices through {@link #group}; scalar otherwise. */
+    protected final float dotGroups(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
+        if (start % 8 != 0 || len % 8 != 0) {
+            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+        }
+        FloatVector acc = FloatVector.zero(FloatVector.SPECIES_256);
+        for (int i = 0; i < len; i += 8) {
+            acc = group(chunk, chunkOff, (start + i) / 8).fma(FloatVector.fromArray(FloatVector.SPECIES_256, q, qOff + i), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Weighted accumulation over 8-aligned slices through {@link #group}; scalar otherwise. */
+    protected final void axpyGroups(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
+        if (start % 8 != 0 || len % 8 != 0) {
+            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            return;
+        }
+        FloatVector wv = FloatVector.broadcast(FloatVector.SPECIES_256, w);
+        for (int i = 0; i < len; i += 8) {
+            int o = outOff + i;
+            group(chunk, chunkOff, (start + i) / 8).fma(wv, FloatVector.fromArray(FloatVector.SPECIES_256, out, o))
+                    .intoArray(out, o);
         }
     }
 

@@ -132,6 +132,15 @@ public final class Nf4Codec extends KvCodec {
         return CODEBOOK[code] * blockScale(chunk, chunkOff, block);
     }
 
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + HEADER_BYTES + g / 4 * BLOCK_BYTES;
+        int part = g % 4;
+        ByteVector packed = ByteVector.fromArray(KvLanes.B8, chunk, block + 1 + part % 2 * L);
+        ByteVector codes = part < 2 ? KvLanes.lowNibbles(packed) : KvLanes.highNibbles(packed);
+        return lookup(codes, 0).mul(blockScale(chunk, chunkOff, block));
+    }
+
     private static boolean aligned(int start, int len) {
         return start % QK == 0 && len % QK == 0;
     }
@@ -161,7 +170,7 @@ public final class Nf4Codec extends KvCodec {
     @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (!aligned(start, len)) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+            return dotGroups(q, qOff, chunk, chunkOff, start, len);
         }
         FloatVector acc = FloatVector.zero(F);
         int b = chunkOff + HEADER_BYTES + start / QK * BLOCK_BYTES;
@@ -181,7 +190,7 @@ public final class Nf4Codec extends KvCodec {
     @Override
     public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
         if (!aligned(start, len)) {
-            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
             return;
         }
         int b = chunkOff + HEADER_BYTES + start / QK * BLOCK_BYTES;

@@ -51,6 +51,16 @@ public final class Q4_0Codec extends KvCodec {
         return (code - 8) * KvBytes.half(chunk, block);
     }
 
+    /** Groups 0 and 1 of a block are low nibbles of its bytes 0..15, groups 2 and 3 the high nibbles. */
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + g / 4 * BLOCK_BYTES;
+        int part = g % 4;
+        ByteVector packed = ByteVector.fromArray(KvLanes.B8, chunk, block + 2 + part % 2 * L);
+        ByteVector codes = part < 2 ? KvLanes.lowNibbles(packed) : KvLanes.highNibbles(packed);
+        return KvLanes.bytesToFloat(codes.sub((byte) 8), 0).mul(KvBytes.half(chunk, block));
+    }
+
     private static boolean aligned(int start, int len) {
         return start % QK == 0 && len % QK == 0;
     }
@@ -74,7 +84,7 @@ public final class Q4_0Codec extends KvCodec {
     @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (!aligned(start, len)) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+            return dotGroups(q, qOff, chunk, chunkOff, start, len);
         }
         FloatVector acc = FloatVector.zero(F);
         int b = chunkOff + start / QK * BLOCK_BYTES;
@@ -94,7 +104,7 @@ public final class Q4_0Codec extends KvCodec {
     @Override
     public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
         if (!aligned(start, len)) {
-            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
             return;
         }
         int b = chunkOff + start / QK * BLOCK_BYTES;

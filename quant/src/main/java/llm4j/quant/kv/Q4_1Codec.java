@@ -51,6 +51,16 @@ public final class Q4_1Codec extends KvCodec {
         return code * KvBytes.half(chunk, block) + KvBytes.half(chunk, block + 2);
     }
 
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + g / 4 * BLOCK_BYTES;
+        int part = g % 4;
+        ByteVector packed = ByteVector.fromArray(KvLanes.B8, chunk, block + 4 + part % 2 * L);
+        ByteVector codes = part < 2 ? KvLanes.lowNibbles(packed) : KvLanes.highNibbles(packed);
+        FloatVector d = FloatVector.broadcast(F, KvBytes.half(chunk, block));
+        return KvLanes.bytesToFloat(codes, 0).fma(d, FloatVector.broadcast(F, KvBytes.half(chunk, block + 2)));
+    }
+
     private static boolean aligned(int start, int len) {
         return start % QK == 0 && len % QK == 0;
     }
@@ -75,7 +85,7 @@ public final class Q4_1Codec extends KvCodec {
     @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (!aligned(start, len)) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+            return dotGroups(q, qOff, chunk, chunkOff, start, len);
         }
         FloatVector acc = FloatVector.zero(F);
         int b = chunkOff + start / QK * BLOCK_BYTES;
@@ -96,7 +106,7 @@ public final class Q4_1Codec extends KvCodec {
     @Override
     public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
         if (!aligned(start, len)) {
-            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
             return;
         }
         FloatVector wv = FloatVector.broadcast(F, w);

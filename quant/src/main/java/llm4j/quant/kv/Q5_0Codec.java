@@ -32,6 +32,7 @@ public final class Q5_0Codec extends KvCodec {
     private static final VectorShuffle<Byte> HIGH_HALF_BYTES = VectorShuffle.fromOp(B16, i -> 2 + i / 8);
     /** The bit of that byte that belongs to lane i. */
     private static final ByteVector LANE_BIT = ByteVector.fromArray(B16, laneBits(), 0);
+    private static final ByteVector LANE_BIT_8 = ByteVector.fromArray(KvLanes.B8, laneBits(), 0);
 
     private Q5_0Codec() {
         super("q5_0");
@@ -71,6 +72,19 @@ public final class Q5_0Codec extends KvCodec {
         return ((low | fifth << 4) - 16) * KvBytes.half(chunk, block);
     }
 
+    /** Group g's fifth bits are byte g % 4 of qh, one bit per lane. */
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + g / 4 * BLOCK_BYTES;
+        int part = g % 4;
+        ByteVector packed = ByteVector.fromArray(KvLanes.B8, chunk, block + QS + part % 2 * L);
+        ByteVector nibbles = part < 2 ? KvLanes.lowNibbles(packed) : KvLanes.highNibbles(packed);
+        VectorMask<Byte> fifth = ByteVector.broadcast(KvLanes.B8, chunk[block + QH + part]).and(LANE_BIT_8)
+                .compare(VectorOperators.NE, (byte) 0);
+        ByteVector codes = nibbles.lanewise(VectorOperators.OR, (byte) 16, fifth).sub((byte) 16);
+        return KvLanes.bytesToFloat(codes, 0).mul(KvBytes.half(chunk, block));
+    }
+
     private static boolean aligned(int start, int len) {
         return start % QK == 0 && len % QK == 0;
     }
@@ -103,7 +117,7 @@ public final class Q5_0Codec extends KvCodec {
     @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (!aligned(start, len)) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+            return dotGroups(q, qOff, chunk, chunkOff, start, len);
         }
         FloatVector acc = FloatVector.zero(F);
         int b = chunkOff + start / QK * BLOCK_BYTES;
@@ -123,7 +137,7 @@ public final class Q5_0Codec extends KvCodec {
     @Override
     public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
         if (!aligned(start, len)) {
-            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
             return;
         }
         int b = chunkOff + start / QK * BLOCK_BYTES;

@@ -45,6 +45,13 @@ public final class Q8_0Codec extends KvCodec {
         return chunk[block + 2 + i % QK] * KvBytes.half(chunk, block);
     }
 
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + g / 4 * BLOCK_BYTES;
+        FloatVector codes = KvLanes.bytesToFloat(ByteVector.fromArray(B8, chunk, block + 2 + g % 4 * L), 0);
+        return codes.mul(KvBytes.half(chunk, block));
+    }
+
     private static boolean aligned(int start, int len) {
         return start % QK == 0 && len % QK == 0;
     }
@@ -68,7 +75,7 @@ public final class Q8_0Codec extends KvCodec {
     @Override
     public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
         if (!aligned(start, len)) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
+            return dotGroups(q, qOff, chunk, chunkOff, start, len);
         }
         FloatVector acc = FloatVector.zero(F);
         int b = chunkOff + start / QK * BLOCK_BYTES;
@@ -86,7 +93,7 @@ public final class Q8_0Codec extends KvCodec {
     @Override
     public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
         if (!aligned(start, len)) {
-            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
             return;
         }
         int b = chunkOff + start / QK * BLOCK_BYTES;
