@@ -21,6 +21,11 @@ public final class Metadata {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
+    /** The file the metadata was read from (for error messages). */
+    public Path path() {
+        return file;
+    }
+
     public Set<String> keys() {
         return values.keySet();
     }

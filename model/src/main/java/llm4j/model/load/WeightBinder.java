@@ -57,6 +57,17 @@ public final class WeightBinder {
         return new ModelWeights(embedding, layers, outputNorm, output);
     }
 
+    /**
+     * llama3-style per-pair frequency divisors ({@code rope_freqs.weight}), or null when the file
+     * has none.
+     */
+    public static float[] ropeFactors(ModelFile file, ModelConfig c) throws ModelFormatException {
+        if (file.tensor("rope_freqs.weight").isEmpty()) {
+            return null;
+        }
+        return new WeightBinder(file).vector("rope_freqs.weight", c.ropeDim() / 2);
+    }
+
     private Linear linear(String prefix, int rows, int cols, boolean withBias) throws ModelFormatException {
         float[] bias = withBias && file.tensor(prefix + ".bias").isPresent() ? vector(prefix + ".bias", rows) : null;
         return new Linear(prefix, matrix(prefix + ".weight", rows, cols), bias);

@@ -5,23 +5,31 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of worker threads that split index ranges with the calling thread. Workers spin
- * briefly between tasks (a token's matrix products follow each other within microseconds) and park
- * when idle, so an idle pool costs nothing. No allocation per task.
+ * A fixed set of worker threads that share index ranges with the calling thread. A range is cut into
+ * a few chunks per thread that participants claim from a shared cursor, so a worker the OS has not
+ * scheduled yet never holds up the caller: whoever is running takes the next chunk. Workers spin
+ * briefly between tasks (a token's products follow each other within microseconds), then park.
+ * Nothing is allocated per task.
  */
 public final class WorkerPool implements AutoCloseable {
 
-    /** Spin iterations before a worker parks; enough to bridge the gap between two layers' products. */
-    private static final int SPINS_BEFORE_PARK = 1 << 16;
+    /** Spin iterations before an idle worker parks. */
+    private static final int SPINS_BEFORE_PARK = 1 << 14;
+    /** Chunks per thread: enough to even out uneven progress, few enough to keep claims cheap. */
+    private static final int CHUNKS_PER_THREAD = 4;
+    private static final long EXHAUSTED = Integer.MAX_VALUE;
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicLong epoch = new AtomicLong();
-    private final AtomicInteger pending = new AtomicInteger();
+    /** High 32 bits: the task's epoch; low 32 bits: the next unclaimed chunk. */
+    private final AtomicLong cursor = new AtomicLong();
+    private final AtomicInteger finished = new AtomicInteger();
     private volatile RangeTask task;
     private volatile int size;
+    private volatile int chunks;
     private volatile boolean closed;
     private volatile Throwable failure;
+    private int epoch;
 
     public WorkerPool(int threads) {
         if (threads < 1) {
@@ -30,13 +38,13 @@ public final class WorkerPool implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            int chunk = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("llm4j-worker-" + chunk).unstarted(() -> work(chunk));
+            int id = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("llm4j-worker-" + id).unstarted(() -> work(id));
             workers[i].start();
         }
     }
 
-    /** Physical cores are not visible to Java; on SMT machines this over-counts, so -t stays available. */
+    /** Java cannot see physical cores; this is the logical count, so -t stays available to override it. */
     public static int defaultThreads() {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
@@ -45,28 +53,34 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code task} over {@code [0, n)} split into one contiguous chunk per thread; returns when all are done. */
+    /**
+     * Runs {@code task} over {@code [0, n)} in contiguous chunks and returns when all are done. The
+     * {@code worker} argument a chunk receives identifies the running thread (0 = the caller).
+     */
     public void parallelFor(int n, RangeTask task) {
-        if (threads == 1 || n < threads) {
+        if (threads == 1 || n < 2) {
             task.run(0, n, 0);
             return;
         }
+        int count = Math.min(n, threads * CHUNKS_PER_THREAD);
         this.task = task;
         this.size = n;
+        this.chunks = count;
         this.failure = null;
-        pending.set(workers.length);
-        epoch.incrementAndGet();
+        finished.set(0);
+        long base = (long) ++epoch << 32;
+        cursor.set(base);
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        try {
-            task.run(0, chunkEnd(n, 0), 0);
-        } finally {
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
-            }
-            this.task = null;
+        runChunks(base, task, n, count, 0);
+        while (finished.get() < count) {
+            Thread.onSpinWait();
         }
+        // mark this epoch exhausted for any chunk count, so a worker that reads the next task's
+        // parameters under this epoch can never claim with them
+        cursor.set(base | EXHAUSTED);
+        this.task = null;
         Throwable t = failure;
         if (t != null) {
             if (t instanceof RuntimeException re) {
@@ -79,35 +93,58 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private int chunkEnd(int n, int chunk) {
-        return (int) ((long) n * (chunk + 1) / threads);
-    }
-
-    private void work(int chunk) {
-        long seen = 0;
+    /** Claims and runs chunks of the task published under {@code base} until none are left. */
+    private void runChunks(long base, RangeTask task, int n, int count, int worker) {
         while (true) {
-            int spins = 0;
-            long current;
-            while ((current = epoch.get()) == seen) {
-                if (closed) {
-                    return;
-                }
-                if (++spins < SPINS_BEFORE_PARK) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
+            long c = cursor.get();
+            if ((c & 0xFFFFFFFF_00000000L) != base) {
+                return; // a newer task replaced ours: every chunk of ours was claimed
             }
-            seen = current;
-            int n = size;
+            int chunk = (int) c;
+            if (chunk >= count) {
+                return;
+            }
+            if (!cursor.compareAndSet(c, c + 1)) {
+                continue;
+            }
             try {
-                task.run(chunkEnd(n, chunk - 1), chunkEnd(n, chunk), chunk);
+                task.run((int) ((long) n * chunk / count), (int) ((long) n * (chunk + 1) / count), worker);
             } catch (Throwable t) {
                 failure = t;
             } finally {
-                pending.decrementAndGet();
+                finished.incrementAndGet();
             }
         }
+    }
+
+    private void work(int id) {
+        long seen = 0;
+        while (!closed) {
+            long base = cursor.get() & 0xFFFFFFFF_00000000L;
+            if (base == seen) {
+                idle(seen);
+                continue;
+            }
+            seen = base;
+            // read after the epoch: if the caller has moved on, every chunk of these values is
+            // claimed already and runChunks returns without running anything
+            RangeTask t = task;
+            int n = size;
+            int count = chunks;
+            if (t != null) {
+                runChunks(base, t, n, count, id);
+            }
+        }
+    }
+
+    private void idle(long seen) {
+        for (int spins = 0; spins < SPINS_BEFORE_PARK; spins++) {
+            if ((cursor.get() & 0xFFFFFFFF_00000000L) != seen || closed) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        LockSupport.park(this);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package llm4j.model.perplexity;
 
-import java.util.function.IntConsumer;
-
 import llm4j.model.ForwardState;
 import llm4j.model.Transformer;
 import llm4j.model.kv.KvCache;
@@ -19,6 +17,11 @@ public final class Perplexity {
         void row(int chunk, int index, float[] logits, int offset, int vocab, int target);
     }
 
+    /** Told after each chunk, with the perplexity so far (llama-perplexity prints these as {@code [i]ppl}). */
+    public interface Progress {
+        void chunkDone(int chunk, double runningPpl);
+    }
+
     private final Transformer transformer;
     private final WorkerPool pool;
 
@@ -30,9 +33,9 @@ public final class Perplexity {
     /**
      * @param tokens   the tokenized text, BOS first when the model adds one
      * @param bos      the BOS id to put at each chunk start, or -1 to keep the text's token
-     * @param progress called with the chunk index after each chunk
+     * @param progress told after each chunk, or null
      */
-    public PerplexityResult run(int[] tokens, int ctx, int bos, KvCache kv, RowSink sink, IntConsumer progress) {
+    public PerplexityResult run(int[] tokens, int ctx, int bos, KvCache kv, RowSink sink, Progress progress) {
         int chunks = tokens.length / ctx;
         if (chunks < 1 || ctx < 4) {
             throw new IllegalArgumentException("need at least " + ctx + " tokens for one chunk of " + ctx + ", have " + tokens.length);
@@ -64,7 +67,7 @@ public final class Perplexity {
             count += scored;
             running[c] = Math.exp(nll / count);
             if (progress != null) {
-                progress.accept(c);
+                progress.chunkDone(c, running[c]);
             }
         }
         double mean = nll / count;

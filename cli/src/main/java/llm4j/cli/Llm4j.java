@@ -1,0 +1,96 @@
+package llm4j.cli;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+import llm4j.loader.ModelFormatException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code llm4j} command: parses flags, dispatches to one subcommand, maps failures to exit codes. */
+@Command(name = "llm4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Run large language models on the CPU, in pure Java.",
+        subcommands = {RunCommand.class, PerplexityCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 runtime failure (bad model file, full context, I/O), 2 usage error.",
+                "Run 'llm4j COMMAND --help' for a command's options and an example."})
+public final class Llm4j implements Callable<Integer> {
+
+    /** Exit code for a failure while running (bad model file, I/O, context full). */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code for invalid flags or arguments. */
+    public static final int EXIT_USAGE = 2;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces for errors.")
+    boolean debug;
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.out);
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cli = commandLine();
+        cli.setOut(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true));
+        cli.setErr(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true));
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("llm4j: out of memory: " + e.getMessage() + " (a smaller -c or model may fit)");
+            code = EXIT_FAILURE;
+        }
+        System.exit(code);
+    }
+
+    /** Runs the command line and returns its exit code (tests call this instead of {@link #main}). */
+    public static int execute(String... args) {
+        CommandLine cli = commandLine();
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        Llm4j root = new Llm4j();
+        CommandLine cli = new CommandLine(root);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> reportFailure(e, commandLine, root.debug));
+        cli.setParameterExceptionHandler(Llm4j::reportUsageError);
+        return cli;
+    }
+
+    private static int reportFailure(Exception e, CommandLine cmd, boolean debug) {
+        PrintWriter err = cmd.getErr();
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        switch (e) {
+            case ModelFormatException m -> err.println("llm4j: " + m.getMessage());
+            case CliException c -> {
+                err.println("llm4j: " + c.getMessage());
+                err.flush();
+                return c.exitCode();
+            }
+            default -> err.println("llm4j: internal error: " + e + (debug ? "" : " (run with --debug for details)"));
+        }
+        err.flush();
+        return EXIT_FAILURE;
+    }
+
+    private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("llm4j: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return EXIT_USAGE;
+    }
+}

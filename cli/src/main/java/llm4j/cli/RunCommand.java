@@ -1,0 +1,122 @@
+package llm4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import llm4j.model.Model;
+import llm4j.model.generate.ContextFullException;
+import llm4j.model.generate.GenerationStats;
+import llm4j.model.generate.Generator;
+import llm4j.model.generate.Session;
+import llm4j.model.generate.StopReason;
+import llm4j.model.kv.KvCache;
+import llm4j.model.parallel.WorkerPool;
+import llm4j.model.sample.Sampler;
+import llm4j.model.tokenizer.Tokenizer;
+import llm4j.model.tokenizer.Utf8StreamDecoder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code llm4j run}: one prompt in, streamed text out. */
+@Command(name = "run",
+        description = "Generate text from a prompt. Only the generated text goes to standard output.",
+        footer = {"", "Example:", "  llm4j run ../shared/models/gguf/stories260K.gguf -p \"Once upon a time\" -n 64 --temp 0"})
+final class RunCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "GGUF model file. Default: $LLM4J_MODEL, else " + ModelLocator.DEFAULT_MODEL + ".")
+    Path model;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt. Without -p or -f it is read from standard input.")
+    String prompt;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the prompt from FILE.")
+    Path promptFile;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
+            description = "Tokens to generate; -1 until end of text or a full context. Default: ${DEFAULT-VALUE}.")
+    int maxTokens;
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--verbose", description = "After the text, print load time, prompt and generation speed to stderr.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxTokens < -1) {
+            throw CliException.usage("-n must be -1 (unlimited), 0 or more, not " + maxTokens);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        var settings = sampling.settings();
+        Path path = ModelLocator.resolve(model);
+        String text = PromptInput.read(prompt, promptFile, System.in, err);
+        long t0 = System.nanoTime();
+        try (Model m = Model.load(path); WorkerPool pool = runtime.pool(err)) {
+            long loadNanos = System.nanoTime() - t0;
+            Tokenizer tokenizer = m.tokenizer();
+            int[] tokens = tokenizer.encode(text, true, true);
+            if (tokens.length == 0) {
+                throw CliException.failure("the prompt is empty and the model has no BOS token to start from");
+            }
+            int ctx = runtime.context(m.config(), err);
+            if (tokens.length >= ctx) {
+                throw CliException.failure("the prompt is " + tokens.length + " tokens but the context holds " + ctx
+                        + " (raise -c, up to the model's " + m.config().contextLength() + ")");
+            }
+            KvCache kv = m.newCache(ctx);
+            Session session = m.newSession(kv, pool, runtime.batchSize());
+            Utf8StreamDecoder decoder = new Utf8StreamDecoder();
+            Sampler sampler = new Sampler(settings, m.config().vocabSize());
+            GenerationStats stats;
+            try {
+                stats = Generator.generate(session, tokens, maxTokens, sampler, tokenizer::isEndOfGeneration, token -> {
+                    out.print(decoder.feed(tokenizer.tokenBytes(token)));
+                    out.flush();
+                    return !out.checkError();
+                });
+            } catch (ContextFullException e) {
+                throw CliException.failure(e.getMessage());
+            }
+            out.print(decoder.flush());
+            out.flush();
+            if (System.console() != null && System.console().isTerminal()) {
+                err.println(); // leave the shell prompt on a line of its own without touching stdout
+            }
+            if (stats.stop() == StopReason.CONTEXT_FULL) {
+                err.println();
+                err.println("llm4j: context full after " + session.position() + " tokens; stopped (raise -c for longer output)");
+            }
+            if (verbose) {
+                printStats(err, loadNanos, stats, System.nanoTime() - t0);
+            }
+        }
+        return 0;
+    }
+
+    static void printStats(PrintWriter err, long loadNanos, GenerationStats s, long totalNanos) {
+        err.println();
+        err.printf("total duration:       %s%n", Durations.format(totalNanos));
+        err.printf("load duration:        %s%n", Durations.format(loadNanos));
+        err.printf("prompt eval count:    %d token(s)%n", s.promptTokens());
+        err.printf("prompt eval duration: %s%n", Durations.format(s.promptNanos()));
+        err.printf("prompt eval rate:     %.2f tokens/s%n", s.promptTokensPerSecond());
+        err.printf("eval count:           %d token(s)%n", s.generatedTokens());
+        err.printf("eval duration:        %s%n", Durations.format(s.generateNanos()));
+        err.printf("eval rate:            %.2f tokens/s%n", s.generateTokensPerSecond());
+        err.flush();
+    }
+}

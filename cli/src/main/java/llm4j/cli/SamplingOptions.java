@@ -1,0 +1,55 @@
+package llm4j.cli;
+
+import llm4j.model.sample.SamplerSettings;
+import picocli.CommandLine.Option;
+
+/** Sampler flags with llama.cpp's names and defaults, shared by the generating commands. */
+public final class SamplingOptions {
+
+    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8",
+            description = "Temperature; 0 means greedy (always the most likely token). Default: ${DEFAULT-VALUE}.")
+    float temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40",
+            description = "Keep the K most likely tokens; 0 disables. Default: ${DEFAULT-VALUE}.")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95",
+            description = "Keep the smallest set of tokens whose probability reaches P; 1 disables. Default: ${DEFAULT-VALUE}.")
+    float topP;
+
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05",
+            description = "Drop tokens less likely than P times the most likely one; 0 disables. Default: ${DEFAULT-VALUE}.")
+    float minP;
+
+    @Option(names = "--repeat-penalty", paramLabel = "F", defaultValue = "1.0",
+            description = "Penalise recently seen tokens by this factor; 1 disables. Default: ${DEFAULT-VALUE}.")
+    float repeatPenalty;
+
+    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64",
+            description = "How many recent tokens the repeat penalty looks at. Default: ${DEFAULT-VALUE}.")
+    int repeatLastN;
+
+    @Option(names = {"-s", "--seed"}, paramLabel = "N", defaultValue = "-1",
+            description = "Random seed; -1 picks one. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    SamplerSettings settings() {
+        if (temperature < 0) {
+            throw CliException.usage("--temp must be 0 (greedy) or positive, not " + temperature);
+        }
+        if (topP <= 0 || topP > 1) {
+            throw CliException.usage("--top-p must be in (0, 1], not " + topP);
+        }
+        if (minP < 0 || minP > 1) {
+            throw CliException.usage("--min-p must be in [0, 1], not " + minP);
+        }
+        if (repeatPenalty <= 0) {
+            throw CliException.usage("--repeat-penalty must be positive, not " + repeatPenalty);
+        }
+        if (repeatLastN < 0) {
+            throw CliException.usage("--repeat-last-n must be 0 or more, not " + repeatLastN);
+        }
+        return new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed);
+    }
+}

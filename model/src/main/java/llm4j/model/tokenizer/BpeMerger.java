@@ -1,0 +1,92 @@
+package llm4j.model.tokenizer;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Byte-level BPE over one word: start from the word's characters (one per byte) and repeatedly merge the adjacent
+ * pair with the lowest merge rank (ties: leftmost) until no listed merge applies, as llama.cpp does. Words repeat a
+ * lot in real text, so results are cached.
+ */
+final class BpeMerger {
+
+    /** Enough for the distinct words of a long document; beyond it the cache starts afresh. */
+    private static final int CACHE_LIMIT = 1 << 16;
+
+    private final Vocabulary vocabulary;
+    /** Rank of each merge, keyed "left right" (byte-level symbols never contain a raw space). */
+    private final Map<String, Integer> ranks;
+    private final boolean keepsWholeTokenWords;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final GreedyPairMerge.PairRule lowestRankFirst = this::rankOf;
+
+    /**
+     * @param merges               GGUF merge lines, "left right", best first
+     * @param keepsWholeTokenWords emit a word that is itself a token without merging (llama.cpp's ignore_merges)
+     */
+    BpeMerger(Vocabulary vocabulary, String[] merges, boolean keepsWholeTokenWords) {
+        this.vocabulary = vocabulary;
+        this.keepsWholeTokenWords = keepsWholeTokenWords;
+        this.ranks = HashMap.newHashMap(merges.length);
+        for (int rank = 0; rank < merges.length; rank++) {
+            // a line without a separating space (after the first character) can never apply
+            if (merges[rank].indexOf(' ', 1) > 0) {
+                ranks.putIfAbsent(merges[rank], rank); // a repeated merge keeps its first (best) rank
+            }
+        }
+    }
+
+    /** The tokens of one byte-level encoded word. */
+    int[] tokenize(String word) {
+        int[] cached = cache.get(word);
+        if (cached != null) {
+            return cached;
+        }
+        int[] ids = merge(word);
+        if (cache.size() >= CACHE_LIMIT) {
+            cache.clear();
+        }
+        cache.put(word, ids);
+        return ids;
+    }
+
+    private int[] merge(String word) {
+        if (keepsWholeTokenWords) {
+            int whole = vocabulary.idOf(word);
+            if (whole >= 0) {
+                return new int[] {whole};
+            }
+        }
+        int[] starts = GreedyPairMerge.symbolStarts(word, lowestRankFirst);
+        TokenIds ids = new TokenIds();
+        for (int i = 0; i < starts.length; i++) {
+            emit(word.substring(starts[i], i + 1 < starts.length ? starts[i + 1] : word.length()), ids);
+        }
+        return ids.toArray();
+    }
+
+    private long rankOf(String word, int start, int split, int end) {
+        Integer rank = ranks.get(word.substring(start, split) + ' ' + word.substring(split, end));
+        return rank == null ? GreedyPairMerge.NO_MERGE : rank;
+    }
+
+    /**
+     * Appends the symbol's token. A merge result missing from the vocabulary (a broken file) falls back, as in
+     * llama.cpp, to single-character tokens for its ASCII characters; anything else is dropped.
+     */
+    private void emit(String symbol, TokenIds out) {
+        int id = vocabulary.idOf(symbol);
+        if (id >= 0) {
+            out.add(id);
+            return;
+        }
+        for (int i = 0; i < symbol.length(); i++) {
+            char c = symbol.charAt(i);
+            int single = c < 0x80 ? vocabulary.idOf(String.valueOf(c)) : -1;
+            if (single >= 0) {
+                out.add(single);
+            }
+        }
+    }
+}

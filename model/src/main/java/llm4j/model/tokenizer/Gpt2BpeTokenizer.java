@@ -1,0 +1,51 @@
+package llm4j.model.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * GGUF tokenizer model {@code gpt2}: byte-level BPE as llama.cpp runs it. Text is split into words by the
+ * vocabulary's pre-tokenizer, each word's UTF-8 bytes are spelt in GPT-2's byte alphabet, and merges apply by rank
+ * within a word.
+ */
+public final class Gpt2BpeTokenizer extends VocabularyTokenizer {
+
+    private final BpePreTokenizer preTokenizer;
+    private final BpeMerger merger;
+
+    /**
+     * @param merges          GGUF {@code tokenizer.ggml.merges}: "left right", best first
+     * @param dropsFirstSpace {@code tokenizer.ggml.add_space_prefix} (normally false for BPE): only the decoder uses it
+     */
+    public Gpt2BpeTokenizer(Vocabulary vocabulary, String[] merges, BpePreTokenizer preTokenizer,
+                            SpecialTokens special, boolean dropsFirstSpace) {
+        super(vocabulary, special, outputBytes(vocabulary), dropsFirstSpace, preTokenizer.cleansSpaces());
+        this.preTokenizer = preTokenizer;
+        this.merger = new BpeMerger(vocabulary, merges, preTokenizer.keepsWholeTokenWords());
+    }
+
+    public BpePreTokenizer preTokenizer() {
+        return preTokenizer;
+    }
+
+    @Override
+    void encodeText(String text, boolean startsSegment, TokenIds out) {
+        for (String word : preTokenizer.split(text)) {
+            out.addAll(merger.tokenize(ByteLevelAlphabet.encode(word)));
+        }
+    }
+
+    private static byte[][] outputBytes(Vocabulary vocabulary) {
+        byte[][] bytes = new byte[vocabulary.size()][];
+        for (int id = 0; id < bytes.length; id++) {
+            String text = vocabulary.text(id);
+            bytes[id] = switch (vocabulary.type(id)) {
+                case NORMAL -> ByteLevelAlphabet.decode(text);
+                // added tokens are stored as plain text, not in the byte alphabet
+                case USER_DEFINED -> text.getBytes(StandardCharsets.UTF_8);
+                // control and unknown tokens are hidden; llama.cpp renders the other kinds as nothing too
+                case CONTROL, UNKNOWN, UNUSED, UNDEFINED, BYTE -> new byte[0];
+            };
+        }
+        return bytes;
+    }
+}

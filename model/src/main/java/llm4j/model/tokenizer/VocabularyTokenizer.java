@@ -1,0 +1,132 @@
+package llm4j.model.tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What SentencePiece and byte-level BPE tokenizers share: cutting out special tokens, adding BOS/EOS, and turning
+ * ids back into bytes. Subclasses supply the tokenization of plain text and the output bytes of each token.
+ */
+abstract class VocabularyTokenizer implements Tokenizer {
+
+    private static final byte[] NO_BYTES = new byte[0];
+
+    final Vocabulary vocabulary;
+    final SpecialTokens special;
+    private final SpecialTokenSplitter splitter;
+    private final byte[][] outputBytes;
+    private final boolean dropsFirstSpace;
+    private final boolean cleansSpaces;
+
+    /**
+     * @param outputBytes     what each token contributes to generated text
+     * @param dropsFirstSpace llama.cpp's add_space_prefix: the detokenizer removes one leading space of the first
+     *                        token, the one the encoder added
+     * @param cleansSpaces    llama.cpp's clean_spaces: the detokenizer glues punctuation and contractions
+     */
+    VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, byte[][] outputBytes,
+                        boolean dropsFirstSpace, boolean cleansSpaces) {
+        this.vocabulary = vocabulary;
+        this.special = special;
+        this.splitter = new SpecialTokenSplitter(vocabulary);
+        this.outputBytes = outputBytes;
+        this.dropsFirstSpace = dropsFirstSpace;
+        this.cleansSpaces = cleansSpaces;
+    }
+
+    /**
+     * Appends the tokens of plain text.
+     *
+     * @param startsSegment the text begins the input or follows a special token (where SPM adds its space)
+     */
+    abstract void encodeText(String text, boolean startsSegment, TokenIds out);
+
+    @Override
+    public final int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        TokenIds ids = new TokenIds();
+        if (addSpecial && special.addBos()) {
+            ids.add(special.bos());
+        }
+        boolean startsSegment = true;
+        for (Fragment fragment : splitter.split(text, parseSpecial)) {
+            switch (fragment) {
+                case Fragment.Text(String plain) -> {
+                    encodeText(plain, startsSegment, ids);
+                    startsSegment = false;
+                }
+                case Fragment.Token(int id) -> {
+                    ids.add(id);
+                    startsSegment = true;
+                }
+            }
+        }
+        if (addSpecial && special.addEos()) {
+            ids.add(special.eos());
+        }
+        return ids.toArray();
+    }
+
+    @Override
+    public final String decode(int[] ids) {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        for (int i = 0; i < ids.length; i++) {
+            byte[] bytes = bytesOf(ids[i]);
+            // only the very first token loses its space, even when it renders empty (llama.cpp's rule)
+            int skip = i == 0 && dropsFirstSpace && bytes.length > 0 && bytes[0] == ' ' ? 1 : 0;
+            text.write(bytes, skip, bytes.length - skip);
+        }
+        byte[] all = text.toByteArray();
+        if (cleansSpaces) {
+            all = SpaceCleanup.apply(all);
+        }
+        return new String(all, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public final byte[] tokenBytes(int id) {
+        byte[] bytes = bytesOf(id);
+        return bytes.length == 0 ? NO_BYTES : bytes.clone();
+    }
+
+    private byte[] bytesOf(int id) {
+        if (!vocabulary.contains(id)) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + vocabulary.size());
+        }
+        return outputBytes[id];
+    }
+
+    @Override
+    public final int bos() {
+        return special.bos();
+    }
+
+    @Override
+    public final int eos() {
+        return special.eos();
+    }
+
+    @Override
+    public final boolean isEndOfGeneration(int id) {
+        return special.endOfGeneration().contains(id);
+    }
+
+    @Override
+    public final int vocabSize() {
+        return vocabulary.size();
+    }
+
+    @Override
+    public final String piece(int id) {
+        return vocabulary.text(id);
+    }
+
+    /** The vocabulary this tokenizer works with. */
+    public final Vocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    /** Its special tokens and BOS/EOS policy. */
+    public final SpecialTokens specialTokens() {
+        return special;
+    }
+}
