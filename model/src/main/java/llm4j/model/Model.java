@@ -8,6 +8,9 @@ import llm4j.loader.ModelFormatException;
 import llm4j.model.generate.Session;
 import llm4j.model.kv.F16KvCache;
 import llm4j.model.kv.KvCache;
+import llm4j.model.kv.KvGeometry;
+import llm4j.model.kv.KvSettings;
+import llm4j.model.kv.PagedKvCache;
 import llm4j.model.load.GgufConfig;
 import llm4j.model.load.WeightBinder;
 import llm4j.model.parallel.WorkerPool;
@@ -71,6 +74,11 @@ public final class Model implements AutoCloseable {
     /** The default cache: f16, as llama.cpp keeps it. */
     public KvCache newCache(int context) {
         return new F16KvCache(config.layers(), context, config.kvHeads(), config.headDim());
+    }
+
+    /** A cache with the given types, ladder, cap and overflow policy. */
+    public PagedKvCache newCache(int context, KvSettings settings) {
+        return new PagedKvCache(KvGeometry.of(config), context, settings, transformer.rope());
     }
 
     public Session newSession(KvCache kv, WorkerPool pool, int batchSize) {

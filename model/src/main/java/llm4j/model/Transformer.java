@@ -29,6 +29,11 @@ public final class Transformer {
         return weights;
     }
 
+    /** The rotary embedding; caches need it to renumber positions in a context shift. */
+    public Rope rope() {
+        return rope;
+    }
+
     /** Buffers for batches of up to {@code maxBatch} tokens attending over {@code kv}. */
     public ForwardState newState(int maxBatch, int maxLogitRows, int threads, KvCache kv) {
         return new ForwardState(config, maxBatch, maxLogitRows, threads, kv.scratchFloats(kv.capacity()));

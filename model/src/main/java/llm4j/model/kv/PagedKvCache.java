@@ -631,6 +631,66 @@ public final class PagedKvCache implements KvCache {
         return 2L * layers * r.rowBytes;
     }
 
+    // ---------------------------------------------------------------- prompt cache support
+
+    /** The pages as they are, and whether they hold exactly positions [0, next) as first stored. */
+    record Snapshot(KvPage[] pages, int held, int next, boolean shiftedOrEvicted) {
+    }
+
+    Snapshot snapshot() {
+        boolean pristine = true;
+        int expected = 0;
+        for (int i = 0; i < pageCount; i++) {
+            KvPage p = pages[i];
+            pristine &= p.start == expected && p.ropeDelta == 0;
+            expected = p.end();
+        }
+        return new Snapshot(Arrays.copyOf(pages, pageCount), positionsHeld(), end, !pristine);
+    }
+
+    /** Key and value codec of every rung in use, top first. */
+    KvCodec[][] rungCodecs() {
+        KvCodec[][] out = new KvCodec[levels][];
+        for (int level = 0; level < levels; level++) {
+            out[level] = new KvCodec[] {keyRung(level).codec, valueRung(level).codec};
+        }
+        return out;
+    }
+
+    /** Length of one layer's K+V array of a page at {@code level}. */
+    int layerDataBytes(int level, int capacity) {
+        return capacity * (keyRung(level).rowBytes + valueRung(level).rowBytes);
+    }
+
+    /**
+     * Adopts saved pages as positions [0, positions) of this (cleared) cache, as they are. Stops
+     * early where the cap would be exceeded, and before a partly used page stored below the top
+     * rung (new positions must go in at the configured types). Returns the positions restored.
+     */
+    int restore(KvPage[] saved, int positions) {
+        clear();
+        for (KvPage p : saved) {
+            if (p.start >= positions) {
+                break;
+            }
+            boolean partial = p.end() > positions;
+            boolean demoted = false;
+            for (byte level : p.level) {
+                demoted |= level != 0;
+            }
+            if (partial && demoted || used + pageBytes(p) + slack > cap) {
+                break;
+            }
+            if (partial) {
+                p.count = positions - p.start;
+            }
+            charge(pageBytes(p));
+            addPage(p);
+            end = p.end();
+        }
+        return end;
+    }
+
     /** Positions held, in order (evicted ones are missing). */
     public int positionsHeld() {
         int held = 0;
