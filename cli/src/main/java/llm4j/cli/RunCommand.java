@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j run}: one prompt in, streamed text out. */
-@Command(name = "run",
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Generate text from a prompt. Only the generated text goes to standard output.",
         footer = {"", "Example:", "  llm4j run ../shared/models/gguf/stories260K.gguf -p \"Once upon a time\" -n 64 --temp 0"})
 final class RunCommand implements Callable<Integer> {

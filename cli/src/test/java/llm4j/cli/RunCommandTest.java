@@ -97,6 +97,16 @@ class RunCommandTest {
         assertTrue(r.err().contains("context full"), r.err());
     }
 
+    @Test
+    void everyCommandHasHelpWithAnExample() {
+        for (String command : new String[] {"run", "perplexity", "synth"}) {
+            CliRunner.Result r = CliRunner.run(command, "--help");
+            assertEquals(0, r.exitCode(), command + ": " + r.err());
+            assertTrue(r.out().contains("Example"), command + " --help shows an example");
+        }
+        assertEquals(0, CliRunner.run("--version").exitCode());
+    }
+
     private static void assertOneLine(String err, String mentions) {
         String trimmed = err.strip();
         assertFalse(trimmed.contains("\n"), "one line expected: " + err);

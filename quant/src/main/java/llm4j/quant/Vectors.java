@@ -2,6 +2,7 @@ package llm4j.quant;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,7 +26,33 @@ public final class Vectors {
         };
     }
 
+    /** Rotations by lanes/2, lanes/4, ..., 1: the fixed tree {@link #sum} folds along. */
+    private static final VectorShuffle<Float>[] FOLDS = folds(F);
+
     private Vectors() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds(VectorSpecies<Float> species) {
+        int steps = Integer.numberOfTrailingZeros(species.length());
+        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
+        for (int k = 0, step = species.length() / 2; k < steps; k++, step /= 2) {
+            int by = step;
+            folds[k] = VectorShuffle.fromOp(species, i -> (i + by) % species.length());
+        }
+        return folds;
+    }
+
+    /**
+     * The sum of the lanes of {@code v}, always added in the same order. {@code reduceLanes(ADD)}
+     * may not be used for this: its interpreted and compiled forms add in different orders, so a
+     * forward pass would give different logits before and after the JIT warms up.
+     */
+    public static float sum(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
     }
 
     /** The species of {@code elementType} with the same bit width as {@link #F}. */

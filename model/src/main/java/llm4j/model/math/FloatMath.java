@@ -54,7 +54,7 @@ public final class FloatMath {
         for (; i < upper; i += S.length()) {
             acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }

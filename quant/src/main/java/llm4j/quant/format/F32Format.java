@@ -64,7 +64,7 @@ public final class F32Format implements QuantFormat {
             FloatVector wv = FloatVector.fromMemorySegment(species, w, offset + 4L * i, ByteOrder.LITTLE_ENDIAN);
             acc = wv.fma(FloatVector.fromArray(species, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc);
         for (; i < n; i++) {
             sum += w.get(LE_FLOAT, offset + 4L * i) * x[xOffset + i];
         }

@@ -29,12 +29,12 @@ final class KQuants {
     }
 
     static float half(MemorySegment s, long offset) {
-        return Float.float16ToFloat(s.get(LE_SHORT, offset));
+        return HalfFloats.f16ToFloat(s.get(LE_SHORT, offset));
     }
 
     /** Stores {@code v} as fp16, rounding to nearest even as ggml's GGML_FP32_TO_FP16 does. */
     static void putHalf(MemorySegment s, long offset, float v) {
-        s.set(LE_SHORT, offset, Float.floatToFloat16(v));
+        s.set(LE_SHORT, offset, HalfFloats.floatToF16(v));
     }
 
     static int u8(MemorySegment s, long offset) {

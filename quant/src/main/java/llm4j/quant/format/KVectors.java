@@ -14,6 +14,17 @@ import llm4j.quant.Vectors;
  * Vector shapes and bit tricks shared by the K-quant kernels. Quantized fields are decoded in byte
  * lanes and widened straight to float lanes, so a load of {@link #BL} bytes feeds {@link #PARTS}
  * float vectors.
+ *
+ * <p>Two C2 limits shape every kernel; break either and the vectors are boxed on the heap (tens of
+ * kB per row, 10-50x slower):
+ * <ul>
+ * <li>Accumulators start from {@code FloatVector.zero(F)} written in the loop, never from a static
+ *     final zero vector: C2 cannot unbox a loop phi that merges a constant vector object.</li>
+ * <li>A kernel parses to about 8,000-13,000 IR nodes; past C2's inlining cut-off (18,000) the
+ *     remaining vector calls stay calls. So kernels decode one sub-block per loop iteration from
+ *     one copy of the decode code, rather than unrolling sub-blocks by hand.</li>
+ * </ul>
+ * {@code KQuantThroughput} (test sources) prints allocated bytes per row to catch both.
  */
 final class KVectors {
 
@@ -34,13 +45,51 @@ final class KVectors {
     /** Float vectors per byte load. */
     static final int PARTS = BL / W;
 
-    static final FloatVector ZERO = FloatVector.zero(F);
-
     private KVectors() {
     }
 
     static ByteVector load(MemorySegment w, long offset) {
         return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /*
+     * Block headers are read with a few wide loads and unpacked with shifts: every segment access
+     * inlines a tree of checks, and with one access per scale byte C2 ran out of inlining budget
+     * (NodeCountInliningCutoff) and left vector ops as calls that box their vectors.
+     */
+
+    /** fp16 at bits 0..15 of {@code bits}. */
+    static float lowHalf(int bits) {
+        return Float.float16ToFloat((short) bits);
+    }
+
+    /** fp16 at bits 16..31 of {@code bits}. */
+    static float highHalf(int bits) {
+        return Float.float16ToFloat((short) (bits >>> 16));
+    }
+
+    /** Byte {@code i} of a little-endian long, unsigned. */
+    static int byteOf(long bytes, int i) {
+        return (int) (bytes >>> (8 * i)) & 0xFF;
+    }
+
+    /**
+     * Scale {@code j} of a Q4_K/Q5_K super-block from its 12 scale bytes read as a long ({@code s0},
+     * bytes 0..7) and an int ({@code s8}, bytes 8..11); see {@link KQuants#scaleK4}.
+     */
+    static int scaleK4(long s0, int s8, int j) {
+        if (j < 4) {
+            return byteOf(s0, j) & 63;
+        }
+        return (byteOf(s8, j - 4) & 0xF) | ((byteOf(s0, j - 4) >> 6) << 4);
+    }
+
+    /** Min {@code j} of a Q4_K/Q5_K super-block; see {@link #scaleK4(long, int, int)}. */
+    static int minK4(long s0, int s8, int j) {
+        if (j < 4) {
+            return byteOf(s0, j + 4) & 63;
+        }
+        return (byteOf(s8, j - 4) >> 4) | ((byteOf(s0, j) >> 6) << 4);
     }
 
     /** {@code acc + v·s}. */
@@ -65,13 +114,5 @@ final class KVectors {
     /** Every byte shifted left by {@code n} as a 16-bit shift; callers drop each byte's low {@code n} bits. */
     static ByteVector shiftLeft(ByteVector v, int n) {
         return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
-    }
-
-    /** Moves bit {@code from} of every byte to bit {@code to} (other bits are junk; mask them). */
-    static ByteVector moveBit(ByteVector v, int from, int to) {
-        if (from > to) {
-            return shiftRight(v, from - to);
-        }
-        return from < to ? shiftLeft(v, to - from) : v;
     }
 }

@@ -1,5 +1,6 @@
 package llm4j.quant.kernel;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
@@ -31,7 +32,7 @@ public final class BF16Kernel {
         for (int bound = n - n % L; i < bound; i += L) {
             acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += Float.intBitsToFloat(w.get(LE_SHORT, offset + 2L * i) << 16) * x[xOffset + i];
         }

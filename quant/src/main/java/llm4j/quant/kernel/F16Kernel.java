@@ -1,5 +1,6 @@
 package llm4j.quant.kernel;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.F;
 import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
@@ -54,7 +55,7 @@ public final class F16Kernel {
         if ((specials.reduceLanes(VectorOperators.OR) & CARRY) != 0) {
             return F16Format.dotScalar(w, offset, x, xOffset, n);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         if (i < n) {
             sum += F16Format.dotScalar(w, offset + 2L * i, x, xOffset + i, n - i);
         }

@@ -1,5 +1,6 @@
 package llm4j.quant.kernel;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.B;
 import static llm4j.quant.kernel.LegacySpecies.BYTES;
 import static llm4j.quant.kernel.LegacySpecies.F;
@@ -44,6 +45,6 @@ public final class Q4_0Kernel {
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

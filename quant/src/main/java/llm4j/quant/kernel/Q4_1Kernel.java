@@ -1,5 +1,6 @@
 package llm4j.quant.kernel;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.B;
 import static llm4j.quant.kernel.LegacySpecies.BYTES;
 import static llm4j.quant.kernel.LegacySpecies.F;
@@ -49,6 +50,6 @@ public final class Q4_1Kernel {
             acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
             acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 }

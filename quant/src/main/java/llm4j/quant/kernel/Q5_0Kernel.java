@@ -1,5 +1,6 @@
 package llm4j.quant.kernel;
 
+import llm4j.quant.Vectors;
 import static llm4j.quant.kernel.LegacySpecies.B;
 import static llm4j.quant.kernel.LegacySpecies.BYTES;
 import static llm4j.quant.kernel.LegacySpecies.F;
@@ -49,7 +50,7 @@ public final class Q5_0Kernel {
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 
     private static ByteVector centred(ByteVector nibbles, VectorMask<Byte> fifthBitSet) {

@@ -1,0 +1,79 @@
+package llm4j.quant.format;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.Random;
+
+import com.sun.management.ThreadMXBean;
+import llm4j.quant.GgmlType;
+import llm4j.quant.QuantFormats;
+import llm4j.quant.Vectors;
+import llm4j.quant.WeightTensor;
+import llm4j.quant.WeightTensors;
+
+/**
+ * A warm matVec loop per K-quant type (not a unit test). Prints GB/s of packed weights read per
+ * second of this thread's CPU time (wall time is meaningless on a shared machine), best of 20
+ * rounds, and bytes allocated per row, which must be 0 (else C2 boxed vectors; see KVectors).
+ * Run from the project root after {@code mvn -q test-compile -pl quant -am}:
+ * <pre>
+ * java --add-modules jdk.incubator.vector -Dllm4j.vector.bits=256 \
+ *      -cp quant/target/classes:quant/target/test-classes llm4j.quant.format.KQuantThroughput [types...]
+ * </pre>
+ * {@code -Dllm4j.kernels=scalar} times the scalar oracles instead.
+ */
+public final class KQuantThroughput {
+
+    private static final int ROWS = 1024;
+    private static final int COLS = 4096;
+
+    private KQuantThroughput() {
+    }
+
+    public static void main(String[] args) {
+        String[] types = args.length > 0 ? args : new String[] {"F32", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"};
+        System.out.printf(Locale.ROOT, "%d-bit vectors, %d x %d matrix%n", Vectors.bits(), ROWS, COLS);
+        Random rnd = new Random(42);
+        float[] source = new float[ROWS * COLS];
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) (rnd.nextGaussian() * 0.02);
+        }
+        float[] x = new float[COLS];
+        for (int i = 0; i < COLS; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        float[] out = new float[ROWS];
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Arena arena = Arena.ofConfined()) {
+            for (String name : types) {
+                GgmlType type = GgmlType.byName(name);
+                MemorySegment packed = arena.allocate(type.bytesFor((long) ROWS * COLS), 64);
+                QuantFormats.of(type).quantize(source, 0, source.length, packed, 0);
+                WeightTensor w = WeightTensors.wrap(type, packed, ROWS, COLS);
+                for (long end = System.nanoTime() + 3_000_000_000L; System.nanoTime() < end; ) {
+                    w.matVec(x, out, 0, ROWS); // warm-up: lets C2 compile the kernel
+                }
+                double best = 0;
+                long allocated = 0;
+                int rows = 0;
+                for (int round = 0; round < 20; round++) {
+                    long bytes0 = threads.getCurrentThreadAllocatedBytes();
+                    long cpu0 = threads.getCurrentThreadCpuTime();
+                    int calls = 0;
+                    do {
+                        w.matVec(x, out, 0, ROWS);
+                        calls++;
+                    } while (threads.getCurrentThreadCpuTime() - cpu0 < 200_000_000L);
+                    long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+                    allocated += threads.getCurrentThreadAllocatedBytes() - bytes0;
+                    rows += calls * ROWS;
+                    best = Math.max(best, (double) w.byteSize() * calls / cpu);
+                }
+                System.out.printf(Locale.ROOT, "%-5s %6.2f GB/s  %5.2f Gweights/s  %d B allocated/row  (checksum %.4f)%n",
+                        name, best, best / type.bitsPerWeight() * 8, allocated / rows, out[0] + out[ROWS - 1]);
+            }
+        }
+    }
+}
