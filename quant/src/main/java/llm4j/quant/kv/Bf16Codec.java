@@ -4,7 +4,6 @@ import static llm4j.quant.kv.KvLanes.F;
 import static llm4j.quant.kv.KvLanes.L;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.format.HalfFloats;
 
 /**
@@ -67,7 +66,7 @@ public final class Bf16Codec extends KvCodec {
         for (int i = 0; i < len; i += L, p += 2 * L) {
             acc = KvLanes.bf16ToFloat(KvLanes.halves(chunk, p)).fma(FloatVector.fromArray(F, q, qOff + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override

@@ -5,7 +5,6 @@ import static llm4j.quant.kv.KvLanes.L;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.format.HalfFloats;
 
 /**

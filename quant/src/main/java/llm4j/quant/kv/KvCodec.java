@@ -1,7 +1,6 @@
 package llm4j.quant.kv;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * One storage type of the K/V cache: how a chunk of {@code n} floats becomes bytes, and the two
@@ -64,7 +63,7 @@ public abstract class KvCodec {
         for (int i = 0; i < len; i += 8) {
             acc = group(chunk, chunkOff, (start + i) / 8).fma(FloatVector.fromArray(FloatVector.SPECIES_256, q, qOff + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     /** Weighted accumulation over 8-aligned slices through {@link #group}; scalar otherwise. */

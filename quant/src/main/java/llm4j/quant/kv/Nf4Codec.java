@@ -184,7 +184,7 @@ public final class Nf4Codec extends KvCodec {
             sum = lookup(high, 1).fma(FloatVector.fromArray(F, q, i + 3 * L), sum);
             acc = sum.fma(FloatVector.broadcast(F, blockScale(chunk, chunkOff, b)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.format.Q4_0Format;
 
 /**
@@ -98,7 +97,7 @@ public final class Q4_0Codec extends KvCodec {
             sum = KvLanes.bytesToFloat(high, 1).fma(FloatVector.fromArray(F, q, i + 3 * L), sum);
             acc = sum.fma(FloatVector.broadcast(F, KvBytes.half(chunk, b)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.format.Q4_1Format;
 
 /**
@@ -100,7 +99,7 @@ public final class Q4_1Codec extends KvCodec {
             acc = KvLanes.bytesToFloat(high, 0).fma(d, m).fma(FloatVector.fromArray(F, q, i + 2 * L), acc);
             acc = KvLanes.bytesToFloat(high, 1).fma(d, m).fma(FloatVector.fromArray(F, q, i + 3 * L), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override

@@ -131,7 +131,7 @@ public final class Q5_0Codec extends KvCodec {
             sum = KvLanes.bytesToFloat(high, 1).fma(FloatVector.fromArray(F, q, i + 3 * L), sum);
             acc = sum.fma(FloatVector.broadcast(F, KvBytes.half(chunk, b)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.format.Q8_0Format;
 
 /** ggml Q8_0: per 32 values an fp16 scale d and 32 signed bytes q; value = q·d. 34 bytes per block. */
@@ -87,7 +86,7 @@ public final class Q8_0Codec extends KvCodec {
             }
             acc = sum.fma(FloatVector.broadcast(F, KvBytes.half(chunk, b)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return KvLanes.sumLikeX86(acc);
     }
 
     @Override
