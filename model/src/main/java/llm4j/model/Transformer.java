@@ -36,7 +36,7 @@ public final class Transformer {
 
     /** Buffers for batches of up to {@code maxBatch} tokens attending over {@code kv}. */
     public ForwardState newState(int maxBatch, int maxLogitRows, int threads, KvCache kv) {
-        return new ForwardState(config, maxBatch, maxLogitRows, threads, kv.scratchFloats(kv.capacity()));
+        return new ForwardState(config, maxBatch, maxLogitRows, threads, kv.scratchFloats(kv.capacity(), config.groupSize()));
     }
 
     /**
@@ -77,11 +77,12 @@ public final class Transformer {
             a.layer = l;
             a.startPos = pos;
             a.heads = c.heads();
+            a.kvHeads = c.kvHeads();
             a.headDim = c.headDim();
             a.groupSize = c.groupSize();
             a.window = c.slidingWindow();
             a.scale = (float) (1.0 / Math.sqrt(c.headDim()));
-            pool.parallelFor(n * c.heads(), a);
+            pool.parallelFor(n * c.kvHeads(), a);
             linear(pool, s, w.wo(), s.att, n, s.xb2);
             FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
 

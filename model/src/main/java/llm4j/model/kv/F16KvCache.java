@@ -35,8 +35,19 @@ public final class F16KvCache implements KvCache {
     }
 
     @Override
+    public void attendGroup(int layer, int kvHead, int group, int headDim, float[] q, int qOffset, int from, int to,
+                            float scale, float[] scratch, float[] out, int outOffset) {
+        cache.attendGroup(layer, kvHead, group, headDim, q, qOffset, from, to, scale, scratch, out, outOffset);
+    }
+
+    @Override
     public int scratchFloats(int positions) {
         return cache.scratchFloats(positions);
+    }
+
+    @Override
+    public int scratchFloats(int positions, int group) {
+        return cache.scratchFloats(positions, group);
     }
 
     @Override

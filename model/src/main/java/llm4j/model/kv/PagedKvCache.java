@@ -168,10 +168,9 @@ public final class PagedKvCache implements KvCache {
         return peak;
     }
 
-    /** Scratch: the prepared query, the cos and sin of a RoPE delta, then the scores. */
     @Override
     public int scratchFloats(int positions) {
-        return headDim + ropeDim + positions;
+        return scratchFloats(positions, 1);
     }
 
     private RowLayout keyRung(int level) {
@@ -522,7 +521,20 @@ public final class PagedKvCache implements KvCache {
     @Override
     public void attend(int layer, int kvHead, float[] q, int qOffset, int from, int to, float scale,
                        float[] scratch, float[] out, int outOffset) {
-        final int scores = headDim + ropeDim;
+        attendGroup(layer, kvHead, 1, headDim, q, qOffset, from, to, scale, scratch, out, outOffset);
+    }
+
+    /** Scratch: the prepared queries, the cos and sin of a RoPE delta, then each query's scores. */
+    @Override
+    public int scratchFloats(int positions, int group) {
+        return group * (headDim + positions) + ropeDim;
+    }
+
+    @Override
+    public void attendGroup(int layer, int kvHead, int group, int dim, float[] q, int qOffset, int from, int to,
+                            float scale, float[] scratch, float[] out, int outOffset) {
+        final int scores = group * headDim + ropeDim;
+        final int stride = to - from; // scores of query j start at scores + j * stride
         int n = 0;
         boolean prepared = false;
         int preparedDelta = 0;
@@ -537,20 +549,22 @@ public final class PagedKvCache implements KvCache {
             RowLayout kl = keyRung(p.level[layer]);
             KvCodec rounding = kl.codec.roundsQuery() ? kl.codec : null;
             if (!prepared || p.ropeDelta != preparedDelta || rounding != preparedRounding) {
-                prepareQuery(q, qOffset, p, rounding, scratch);
+                prepareQueries(q, qOffset, group, p, rounding, scratch);
                 prepared = true;
                 preparedDelta = p.ropeDelta;
                 preparedRounding = rounding;
             }
-            kl.codec.dotRows(scratch, 0, p.data[layer], (lo - p.start) * kl.rowBytes + kl.headOffset(kvHead), kl.rowBytes,
-                    hi - lo, kl.headStart(kvHead), headDim, scale, scratch, scores + n);
+            kl.codec.dotRows(scratch, 0, group, headDim, p.data[layer], (lo - p.start) * kl.rowBytes + kl.headOffset(kvHead),
+                    kl.rowBytes, hi - lo, kl.headStart(kvHead), headDim, scale, scratch, scores + n, stride);
             n += hi - lo;
         }
-        Arrays.fill(out, outOffset, outOffset + headDim, 0f);
+        Arrays.fill(out, outOffset, outOffset + group * headDim, 0f);
         if (n == 0) {
             return;
         }
-        softmax(scratch, scores, n);
+        for (int j = 0; j < group; j++) {
+            softmax(scratch, scores + j * stride, n);
+        }
         n = 0;
         for (int i = 0; i < pageCount; i++) {
             KvPage p = pages[i];
@@ -561,25 +575,30 @@ public final class PagedKvCache implements KvCache {
             }
             RowLayout vl = valueRung(p.level[layer]);
             int valuesAt = p.capacity * keyRung(p.level[layer]).rowBytes;
-            vl.codec.axpyRows(scratch, scores + n, p.data[layer], valuesAt + (lo - p.start) * vl.rowBytes + vl.headOffset(kvHead),
-                    vl.rowBytes, hi - lo, vl.headStart(kvHead), headDim, out, outOffset);
+            vl.codec.axpyRows(scratch, scores + n, group, stride, p.data[layer],
+                    valuesAt + (lo - p.start) * vl.rowBytes + vl.headOffset(kvHead), vl.rowBytes, hi - lo,
+                    vl.headStart(kvHead), headDim, out, outOffset, headDim);
             n += hi - lo;
         }
     }
 
-    /** scratch[0, headDim) = the query as this page's keys need it: shifted by its RoPE delta, rotated, rounded. */
-    private void prepareQuery(float[] q, int qOffset, KvPage p, KvCodec rounding, float[] scratch) {
-        System.arraycopy(q, qOffset, scratch, 0, headDim);
+    /**
+     * scratch[0, group·headDim) = the queries as this page's keys need them: shifted by the page's
+     * RoPE delta, Hadamard-rotated, rounded like ggml rounds them for the key type.
+     */
+    private void prepareQueries(float[] q, int qOffset, int group, KvPage p, KvCodec rounding, float[] scratch) {
+        int len = group * headDim;
+        System.arraycopy(q, qOffset, scratch, 0, len);
         if (p.ropeDelta != 0) {
             int half = ropeDim / 2;
-            rope.angles(p.ropeDelta, scratch, headDim, scratch, headDim + half);
-            rope.rotate(scratch, 0, 1, headDim, scratch, headDim, scratch, headDim + half);
+            rope.angles(p.ropeDelta, scratch, len, scratch, len + half);
+            rope.rotate(scratch, 0, group, headDim, scratch, len, scratch, len + half);
         }
         if (rotateKeys) {
-            Hadamard.rotate(scratch, 0, headDim, hadamardBlock);
+            Hadamard.rotate(scratch, 0, len, hadamardBlock);
         }
         if (rounding != null) {
-            rounding.roundQuery(scratch, 0, headDim);
+            rounding.roundQuery(scratch, 0, len);
         }
     }
 

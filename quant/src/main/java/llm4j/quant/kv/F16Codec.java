@@ -42,67 +42,102 @@ public final class F16Codec extends KvCodec {
         return HalfFloats.f16ToFloat(KvBytes.getShort(chunk, chunkOff + 2 * i));
     }
 
+    /** Infinities and NaNs (never produced from finite activations below 65504) take the scalar decoder. */
     @Override
-    public void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                        float scale, float[] out, int outOff) {
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            out[outOff + r] = scale * dot(q, qOff, data, chunkOff, start, len);
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        ShortVector h = KvLanes.halves(chunk, chunkOff + 16 * g);
+        if (KvLanes.anySpecial(h)) {
+            float[] x = new float[L];
+            decode(chunk, chunkOff, 8 * g, L, x, 0);
+            return FloatVector.fromArray(F, x, 0);
         }
+        return KvLanes.halfToFloat(h);
     }
 
     @Override
-    public void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                         float[] out, int outOff) {
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            axpy(roundWeight(w[wOff + r]), data, chunkOff, start, len, out, outOff);
-        }
-    }
-
-    /**
-     * Sums like llama.cpp's F16 product of keys and query (llamafile's tinyBLAS on x86): one
-     * 8-lane accumulator of fused multiply-adds over the head, then the SSE horizontal sum. The
-     * products of two halves are exact in float, so only this order matters; reproducing it keeps
-     * stories260K's logits within 1e-4 of llama.cpp's instead of 1e-3.
-     */
-    @Override
-    public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
-        if (len % L != 0) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        int p = chunkOff + 2 * start;
-        for (int i = 0; i < len; i += L, p += 2 * L) {
-            ShortVector h = KvLanes.halves(chunk, p);
-            if (KvLanes.anySpecial(h)) {
-                return dotScalar(q, qOff, chunk, chunkOff, start, len);
-            }
-            acc = KvLanes.halfToFloat(h).fma(FloatVector.fromArray(F, q, qOff + i), acc);
-        }
-        return KvLanes.sumLikeX86(acc);
-    }
-
-    @Override
-    public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
-        if (len % L != 0 || anySpecial(chunk, chunkOff + 2 * start, len)) {
-            axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
+    public void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                        int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            dotRowsScalar(q, qOff, queries, qStride, data, chunkOff, stride, rows, start, len, scale, out, outOff, outStride);
             return;
         }
-        FloatVector wv = FloatVector.broadcast(F, w);
-        int p = chunkOff + 2 * start;
-        for (int i = 0; i < len; i += L, p += 2 * L) {
-            FloatVector x = KvLanes.halfToFloat(KvLanes.halves(chunk, p));
-            x.fma(wv, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                int n = Math.min(4, queries - j);
+                int q0 = qOff + j * qStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = q0 + L * g;
+                    a0 = x.fma(FloatVector.fromArray(F, q, o), a0);
+                    if (n > 1) {
+                        a1 = x.fma(FloatVector.fromArray(F, q, o + qStride), a1);
+                        if (n > 2) {
+                            a2 = x.fma(FloatVector.fromArray(F, q, o + 2 * qStride), a2);
+                            if (n > 3) {
+                                a3 = x.fma(FloatVector.fromArray(F, q, o + 3 * qStride), a3);
+                            }
+                        }
+                    }
+                }
+                int at = outOff + j * outStride + r;
+                out[at] = scale * KvLanes.sumLikeX86(a0);
+                if (n > 1) {
+                    out[at + outStride] = scale * KvLanes.sumLikeX86(a1);
+                    if (n > 2) {
+                        out[at + 2 * outStride] = scale * KvLanes.sumLikeX86(a2);
+                        if (n > 3) {
+                            out[at + 3 * outStride] = scale * KvLanes.sumLikeX86(a3);
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /** Checked before touching {@code out}, so a fallback never sees a half-updated accumulator. */
-    private static boolean anySpecial(byte[] chunk, int p, int len) {
-        for (int i = 0; i < len; i += L, p += 2 * L) {
-            if (KvLanes.anySpecial(KvLanes.halves(chunk, p))) {
-                return true;
+    @Override
+    public void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                         int rows, int start, int len, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            axpyRowsScalar(w, wOff, queries, wStride, data, chunkOff, stride, rows, start, len, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                // each group is decoded once for up to four weight sets
+                int n = Math.min(4, queries - j);
+                int o0 = outOff + j * outStride;
+                int wAt = wOff + j * wStride + r;
+                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
+                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
+                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = o0 + L * g;
+                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                    if (n > 1) {
+                        o += outStride;
+                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        if (n > 2) {
+                            o += outStride;
+                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            if (n > 3) {
+                                o += outStride;
+                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            }
+                        }
+                    }
+                }
             }
         }
-        return false;
     }
 
     @Override

@@ -46,64 +46,72 @@ public abstract class KvCodec {
     }
 
     /**
-     * Elements {@code [8g, 8g + 8)} of a chunk, decoded and scaled, as one 8-lane vector; null when
-     * the codec has no such kernel. It serves slices that are not whole blocks: a head of 8 inside a
-     * row-wide block (stories260K), vectorised all the same.
+     * Elements {@code [8g, 8g + 8)} of a chunk, decoded and scaled, as one 8-lane vector: the unit
+     * of the attention kernels. It also serves slices that are not whole blocks, such as a head of 8
+     * inside a row-wide block (stories260K).
      */
-    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
-        return null;
+    protected abstract FloatVector group(byte[] chunk, int chunkOff, int g);
+
+    /** {@code Σ q[qOff + i] · x[start + i]} over {@code i < len}, x being the decoded chunk: one row, one query. */
+    public final float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
+        float[] out = new float[1];
+        dotRows(q, qOff, 1, len, chunk, chunkOff, 0, 1, start, len, 1f, out, 0, 1);
+        return out[0];
     }
 
-    /** Dot product over 8-aligned slices through {@link #group}; scalar otherwise. */
-    protected final float dotGroups(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
-        if (start % 8 != 0 || len % 8 != 0) {
-            return dotScalar(q, qOff, chunk, chunkOff, start, len);
-        }
-        FloatVector acc = FloatVector.zero(FloatVector.SPECIES_256);
-        for (int i = 0; i < len; i += 8) {
-            acc = group(chunk, chunkOff, (start + i) / 8).fma(FloatVector.fromArray(FloatVector.SPECIES_256, q, qOff + i), acc);
-        }
-        return KvLanes.sumLikeX86(acc);
-    }
-
-    /** Weighted accumulation over 8-aligned slices through {@link #group}; scalar otherwise. */
-    protected final void axpyGroups(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
-        if (start % 8 != 0 || len % 8 != 0) {
+    /** {@code out[outOff + i] += w · x[start + i]} over {@code i < len} (w is not rounded here). */
+    public final void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
+        float[] weight = {w};
+        if (roundWeight(w) != w) {
             axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
             return;
         }
-        FloatVector wv = FloatVector.broadcast(FloatVector.SPECIES_256, w);
-        for (int i = 0; i < len; i += 8) {
-            int o = outOff + i;
-            group(chunk, chunkOff, (start + i) / 8).fma(wv, FloatVector.fromArray(FloatVector.SPECIES_256, out, o))
-                    .intoArray(out, o);
+        axpyRows(weight, 0, 1, 1, chunk, chunkOff, 0, 1, start, len, out, outOff, len);
+    }
+
+    /**
+     * Scores of {@code rows} consecutive stored rows ({@code stride} bytes apart, the first chunk
+     * at {@code chunkOff}) against {@code queries} query vectors ({@code qStride} floats apart):
+     * {@code out[outOff + j·outStride + r] = scale · q_j · row r}. Grouped-query attention passes
+     * all query heads of one K/V head at once, so each stored block is decoded once for all of
+     * them. Ranges that are not 8-aligned take {@link #dotRowsScalar}.
+     *
+     * <p>Every codec carries its own copy of the row loops (the same text, see {@code Q8_0Codec})
+     * around its own {@link #group}: a loop shared in this class would be compiled once with a
+     * megamorphic call to {@code group} as soon as two codecs run in one process (a precision
+     * ladder always has several), and every decoded vector would then be boxed on the heap.
+     * Each loop keeps one accumulator per query, summed group by group in element order and
+     * reduced the x86 way, which is also how llama.cpp orders its F16 and F32 products.
+     */
+    public abstract void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                                 int rows, int start, int len, float scale, float[] out, int outOff, int outStride);
+
+    /**
+     * Weighted sums of {@code rows} stored rows for {@code queries} weight sets:
+     * {@code out[outOff + j·outStride ..] += Σ_r roundWeight(w[wOff + j·wStride + r]) · row r}.
+     */
+    public abstract void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                                  int rows, int start, int len, float[] out, int outOff, int outStride);
+
+    /** The scalar twin of {@link #dotRows}. */
+    public final void dotRowsScalar(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                                    int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j++) {
+                out[outOff + j * outStride + r] = scale * dotScalar(q, qOff + j * qStride, data, chunkOff, start, len);
+            }
         }
     }
 
-    /** {@code Σ q[qOff + i] · x[start + i]} over {@code i < len}, x being the decoded chunk. */
-    public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
-        return dotScalar(q, qOff, chunk, chunkOff, start, len);
+    /** The scalar twin of {@link #axpyRows}. */
+    public final void axpyRowsScalar(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                                     int rows, int start, int len, float[] out, int outOff, int outStride) {
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j++) {
+                axpyScalar(roundWeight(w[wOff + j * wStride + r]), data, chunkOff, start, len, out, outOff + j * outStride);
+            }
+        }
     }
-
-    /** {@code out[outOff + i] += w · x[start + i]} over {@code i < len}. */
-    public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
-        axpyScalar(w, chunk, chunkOff, start, len, out, outOff);
-    }
-
-    /**
-     * Scores of {@code rows} consecutive stored rows ({@code stride} bytes apart, the first chunk at
-     * {@code chunkOff}): {@code out[outOff + r] = scale · dot(q, row r)}. Every codec implements
-     * the row loop itself, so its {@link #dot} is a direct, inlinable call rather than a
-     * megamorphic one from a shared loop.
-     */
-    public abstract void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                                 float scale, float[] out, int outOff);
-
-    /**
-     * Weighted sum of {@code rows} consecutive stored rows: {@code out += Σ_r roundWeight(w[wOff + r]) · row r}.
-     */
-    public abstract void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                                  float[] out, int outOff);
 
     /** The scalar twin of {@link #dot}: one element at a time, in element order. */
     public final float dotScalar(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {

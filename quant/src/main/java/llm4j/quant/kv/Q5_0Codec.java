@@ -85,10 +85,6 @@ public final class Q5_0Codec extends KvCodec {
         return KvLanes.bytesToFloat(codes, 0).mul(KvBytes.half(chunk, block));
     }
 
-    private static boolean aligned(int start, int len) {
-        return start % QK == 0 && len % QK == 0;
-    }
-
     /** Codes minus 16 for elements 0..15 ({@code high} false) or 16..31 of the block at {@code b}. */
     private static ByteVector centredCodes(byte[] chunk, int b, ByteVector nibbles, boolean high) {
         // the 16 bytes from qh on: lanes 0..3 are qh, the rest is never selected
@@ -99,57 +95,89 @@ public final class Q5_0Codec extends KvCodec {
     }
 
     @Override
-    public void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                        float scale, float[] out, int outOff) {
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            out[outOff + r] = scale * dot(q, qOff, data, chunkOff, start, len);
-        }
-    }
-
-    @Override
-    public void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                         float[] out, int outOff) {
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            axpy(roundWeight(w[wOff + r]), data, chunkOff, start, len, out, outOff);
-        }
-    }
-
-    @Override
-    public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
-        if (!aligned(start, len)) {
-            return dotGroups(q, qOff, chunk, chunkOff, start, len);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        int b = chunkOff + start / QK * BLOCK_BYTES;
-        for (int i = qOff; i < qOff + len; i += QK, b += BLOCK_BYTES) {
-            ByteVector packed = ByteVector.fromArray(B16, chunk, b + QS);
-            ByteVector low = centredCodes(chunk, b, KvLanes.lowNibbles(packed), false);
-            ByteVector high = centredCodes(chunk, b, KvLanes.highNibbles(packed), true);
-            FloatVector sum = KvLanes.bytesToFloat(low, 0).mul(FloatVector.fromArray(F, q, i));
-            sum = KvLanes.bytesToFloat(low, 1).fma(FloatVector.fromArray(F, q, i + L), sum);
-            sum = KvLanes.bytesToFloat(high, 0).fma(FloatVector.fromArray(F, q, i + 2 * L), sum);
-            sum = KvLanes.bytesToFloat(high, 1).fma(FloatVector.fromArray(F, q, i + 3 * L), sum);
-            acc = sum.fma(FloatVector.broadcast(F, KvBytes.half(chunk, b)), acc);
-        }
-        return KvLanes.sumLikeX86(acc);
-    }
-
-    @Override
-    public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
-        if (!aligned(start, len)) {
-            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
+    public void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                        int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            dotRowsScalar(q, qOff, queries, qStride, data, chunkOff, stride, rows, start, len, scale, out, outOff, outStride);
             return;
         }
-        int b = chunkOff + start / QK * BLOCK_BYTES;
-        for (int o = outOff; o < outOff + len; o += QK, b += BLOCK_BYTES) {
-            FloatVector wd = FloatVector.broadcast(F, w * KvBytes.half(chunk, b));
-            ByteVector packed = ByteVector.fromArray(B16, chunk, b + QS);
-            ByteVector low = centredCodes(chunk, b, KvLanes.lowNibbles(packed), false);
-            ByteVector high = centredCodes(chunk, b, KvLanes.highNibbles(packed), true);
-            KvLanes.bytesToFloat(low, 0).fma(wd, FloatVector.fromArray(F, out, o)).intoArray(out, o);
-            KvLanes.bytesToFloat(low, 1).fma(wd, FloatVector.fromArray(F, out, o + L)).intoArray(out, o + L);
-            KvLanes.bytesToFloat(high, 0).fma(wd, FloatVector.fromArray(F, out, o + 2 * L)).intoArray(out, o + 2 * L);
-            KvLanes.bytesToFloat(high, 1).fma(wd, FloatVector.fromArray(F, out, o + 3 * L)).intoArray(out, o + 3 * L);
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                int n = Math.min(4, queries - j);
+                int q0 = qOff + j * qStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = q0 + L * g;
+                    a0 = x.fma(FloatVector.fromArray(F, q, o), a0);
+                    if (n > 1) {
+                        a1 = x.fma(FloatVector.fromArray(F, q, o + qStride), a1);
+                        if (n > 2) {
+                            a2 = x.fma(FloatVector.fromArray(F, q, o + 2 * qStride), a2);
+                            if (n > 3) {
+                                a3 = x.fma(FloatVector.fromArray(F, q, o + 3 * qStride), a3);
+                            }
+                        }
+                    }
+                }
+                int at = outOff + j * outStride + r;
+                out[at] = scale * KvLanes.sumLikeX86(a0);
+                if (n > 1) {
+                    out[at + outStride] = scale * KvLanes.sumLikeX86(a1);
+                    if (n > 2) {
+                        out[at + 2 * outStride] = scale * KvLanes.sumLikeX86(a2);
+                        if (n > 3) {
+                            out[at + 3 * outStride] = scale * KvLanes.sumLikeX86(a3);
+                        }
+                    }
+                }
+            }
         }
     }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                         int rows, int start, int len, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            axpyRowsScalar(w, wOff, queries, wStride, data, chunkOff, stride, rows, start, len, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                // each group is decoded once for up to four weight sets
+                int n = Math.min(4, queries - j);
+                int o0 = outOff + j * outStride;
+                int wAt = wOff + j * wStride + r;
+                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
+                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
+                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = o0 + L * g;
+                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                    if (n > 1) {
+                        o += outStride;
+                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        if (n > 2) {
+                            o += outStride;
+                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            if (n > 3) {
+                                o += outStride;
+                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
 }

@@ -51,58 +51,90 @@ public final class Q8_0Codec extends KvCodec {
         return codes.mul(KvBytes.half(chunk, block));
     }
 
-    private static boolean aligned(int start, int len) {
-        return start % QK == 0 && len % QK == 0;
-    }
-
     @Override
-    public void dotRows(float[] q, int qOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                        float scale, float[] out, int outOff) {
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            out[outOff + r] = scale * dot(q, qOff, data, chunkOff, start, len);
-        }
-    }
-
-    @Override
-    public void axpyRows(float[] w, int wOff, byte[] data, int chunkOff, int stride, int rows, int start, int len,
-                         float[] out, int outOff) {
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            axpy(roundWeight(w[wOff + r]), data, chunkOff, start, len, out, outOff);
-        }
-    }
-
-    @Override
-    public float dot(float[] q, int qOff, byte[] chunk, int chunkOff, int start, int len) {
-        if (!aligned(start, len)) {
-            return dotGroups(q, qOff, chunk, chunkOff, start, len);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        int b = chunkOff + start / QK * BLOCK_BYTES;
-        for (int i = 0; i < len; i += QK, b += BLOCK_BYTES) {
-            FloatVector sum = FloatVector.zero(F);
-            for (int p = 0; p < QK; p += L) {
-                FloatVector x = KvLanes.bytesToFloat(ByteVector.fromArray(B8, chunk, b + 2 + p), 0);
-                sum = x.fma(FloatVector.fromArray(F, q, qOff + i + p), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, KvBytes.half(chunk, b)), acc);
-        }
-        return KvLanes.sumLikeX86(acc);
-    }
-
-    @Override
-    public void axpy(float w, byte[] chunk, int chunkOff, int start, int len, float[] out, int outOff) {
-        if (!aligned(start, len)) {
-            axpyGroups(w, chunk, chunkOff, start, len, out, outOff);
+    public void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                        int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            dotRowsScalar(q, qOff, queries, qStride, data, chunkOff, stride, rows, start, len, scale, out, outOff, outStride);
             return;
         }
-        int b = chunkOff + start / QK * BLOCK_BYTES;
-        for (int i = 0; i < len; i += QK, b += BLOCK_BYTES) {
-            FloatVector wd = FloatVector.broadcast(F, w * KvBytes.half(chunk, b));
-            for (int p = 0; p < QK; p += L) {
-                int o = outOff + i + p;
-                FloatVector x = KvLanes.bytesToFloat(ByteVector.fromArray(B8, chunk, b + 2 + p), 0);
-                x.fma(wd, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                int n = Math.min(4, queries - j);
+                int q0 = qOff + j * qStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = q0 + L * g;
+                    a0 = x.fma(FloatVector.fromArray(F, q, o), a0);
+                    if (n > 1) {
+                        a1 = x.fma(FloatVector.fromArray(F, q, o + qStride), a1);
+                        if (n > 2) {
+                            a2 = x.fma(FloatVector.fromArray(F, q, o + 2 * qStride), a2);
+                            if (n > 3) {
+                                a3 = x.fma(FloatVector.fromArray(F, q, o + 3 * qStride), a3);
+                            }
+                        }
+                    }
+                }
+                int at = outOff + j * outStride + r;
+                out[at] = scale * KvLanes.sumLikeX86(a0);
+                if (n > 1) {
+                    out[at + outStride] = scale * KvLanes.sumLikeX86(a1);
+                    if (n > 2) {
+                        out[at + 2 * outStride] = scale * KvLanes.sumLikeX86(a2);
+                        if (n > 3) {
+                            out[at + 3 * outStride] = scale * KvLanes.sumLikeX86(a3);
+                        }
+                    }
+                }
             }
         }
     }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                         int rows, int start, int len, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            axpyRowsScalar(w, wOff, queries, wStride, data, chunkOff, stride, rows, start, len, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                // each group is decoded once for up to four weight sets
+                int n = Math.min(4, queries - j);
+                int o0 = outOff + j * outStride;
+                int wAt = wOff + j * wStride + r;
+                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
+                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
+                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = o0 + L * g;
+                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                    if (n > 1) {
+                        o += outStride;
+                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        if (n > 2) {
+                            o += outStride;
+                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            if (n > 3) {
+                                o += outStride;
+                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
 }

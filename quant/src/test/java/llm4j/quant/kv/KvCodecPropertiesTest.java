@@ -48,44 +48,87 @@ class KvCodecPropertiesTest {
         return new Encoded(src, bytes, off, n);
     }
 
+    /** Several rows of one page and a group of queries, as attention calls the kernels. */
+    private record Page(byte[] bytes, int off, int stride, int rows, int n) {
+    }
+
+    private static Page page(KvCodec codec, Random rnd, int n) {
+        int rows = 1 + rnd.nextInt(5);
+        int stride = codec.chunkBytes(n) + rnd.nextInt(3) * codec.chunkBytes(n);
+        int off = rnd.nextInt(40);
+        byte[] bytes = new byte[off + rows * stride + 40];
+        rnd.nextBytes(bytes);
+        for (int r = 0; r < rows; r++) {
+            codec.encode(activations(rnd, n), 0, n, bytes, off + r * stride);
+        }
+        return new Page(bytes, off, stride, rows, n);
+    }
+
     @Property(tries = 400)
-    void vectorDotEqualsScalarTwin(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int codecIndex) {
+    void vectorDotRowsEqualScalarTwin(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int codecIndex) {
         Random rnd = new Random(seed);
         KvCodec codec = KvCodecs.ALL.get(codecIndex);
-        Encoded e = encode(codec, rnd, chunkLength(codec, rnd));
-        for (int[] range : ranges(codec, e.n, rnd)) {
+        Page pg = page(codec, rnd, chunkLength(codec, rnd));
+        for (int[] range : ranges(codec, pg.n, rnd)) {
             int start = range[0];
             int len = range[1];
-            float[] q = activations(rnd, len + 3);
-            float vector = codec.dot(q, 3, e.bytes, e.off, start, len);
-            float scalar = codec.dotScalar(q, 3, e.bytes, e.off, start, len);
-            double magnitude = 0;
-            for (int i = 0; i < len; i++) {
-                magnitude += Math.abs(q[3 + i] * codec.element(e.bytes, e.off, start + i));
+            int queries = 1 + rnd.nextInt(6);
+            int qStride = len + rnd.nextInt(3);
+            float[] q = activations(rnd, 3 + queries * qStride);
+            float scale = (float) rnd.nextDouble();
+            int outStride = pg.rows + 2;
+            float[] vector = new float[queries * outStride];
+            float[] scalar = new float[queries * outStride];
+            codec.dotRows(q, 3, queries, qStride, pg.bytes, pg.off, pg.stride, pg.rows, start, len, scale, vector, 0, outStride);
+            codec.dotRowsScalar(q, 3, queries, qStride, pg.bytes, pg.off, pg.stride, pg.rows, start, len, scale, scalar, 0, outStride);
+            for (int j = 0; j < queries; j++) {
+                for (int r = 0; r < pg.rows; r++) {
+                    double magnitude = 0;
+                    for (int i = 0; i < len; i++) {
+                        magnitude += Math.abs(q[3 + j * qStride + i] * codec.element(pg.bytes, pg.off + r * pg.stride, start + i));
+                    }
+                    int at = j * outStride + r;
+                    assertTrue(Math.abs(vector[at] - scalar[at]) <= 1e-5 * scale * magnitude + 1e-30,
+                            codec + " n=" + pg.n + " [" + start + "+" + len + "] query " + j + " row " + r + ": vector "
+                                    + vector[at] + " scalar " + scalar[at]);
+                }
             }
-            assertTrue(Math.abs(vector - scalar) <= 1e-5 * magnitude + 1e-30,
-                    codec + " n=" + e.n + " [" + start + "+" + len + "]: vector " + vector + " scalar " + scalar);
         }
     }
 
     @Property(tries = 400)
-    void vectorAxpyEqualsScalarTwin(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int codecIndex) {
+    void vectorAxpyRowsEqualScalarTwin(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int codecIndex) {
         Random rnd = new Random(seed);
         KvCodec codec = KvCodecs.ALL.get(codecIndex);
-        Encoded e = encode(codec, rnd, chunkLength(codec, rnd));
-        for (int[] range : ranges(codec, e.n, rnd)) {
+        Page pg = page(codec, rnd, chunkLength(codec, rnd));
+        for (int[] range : ranges(codec, pg.n, rnd)) {
             int start = range[0];
             int len = range[1];
-            float w = (float) rnd.nextDouble();
-            float[] vector = activations(rnd, len + 5);
+            int queries = 1 + rnd.nextInt(6);
+            int wStride = pg.rows + 1;
+            float[] w = new float[queries * wStride];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) rnd.nextDouble();
+            }
+            int outStride = len + 2;
+            float[] vector = activations(rnd, 5 + queries * outStride);
             float[] scalar = vector.clone();
             float[] before = vector.clone();
-            codec.axpy(w, e.bytes, e.off, start, len, vector, 5);
-            codec.axpyScalar(w, e.bytes, e.off, start, len, scalar, 5);
-            for (int i = 0; i < len + 5; i++) {
-                double magnitude = Math.abs(before[i]) + (i >= 5 ? Math.abs(w * codec.element(e.bytes, e.off, start + i - 5)) : 0);
-                assertTrue(Math.abs(vector[i] - scalar[i]) <= 1e-6 * magnitude + 1e-30,
-                        codec + " element " + i + ": vector " + vector[i] + " scalar " + scalar[i]);
+            codec.axpyRows(w, 0, queries, wStride, pg.bytes, pg.off, pg.stride, pg.rows, start, len, vector, 5, outStride);
+            codec.axpyRowsScalar(w, 0, queries, wStride, pg.bytes, pg.off, pg.stride, pg.rows, start, len, scalar, 5, outStride);
+            for (int j = 0; j < queries; j++) {
+                for (int i = 0; i < len; i++) {
+                    double magnitude = Math.abs(before[5 + j * outStride + i]);
+                    for (int r = 0; r < pg.rows; r++) {
+                        magnitude += Math.abs(w[j * wStride + r] * codec.element(pg.bytes, pg.off + r * pg.stride, start + i));
+                    }
+                    int at = 5 + j * outStride + i;
+                    assertTrue(Math.abs(vector[at] - scalar[at]) <= 1e-6 * magnitude + 1e-30,
+                            codec + " query " + j + " element " + i + ": vector " + vector[at] + " scalar " + scalar[at]);
+                }
+            }
+            for (int i = 0; i < 5; i++) {
+                assertEquals(before[i], vector[i], 0f, "nothing written before outOff");
             }
         }
     }
@@ -96,7 +139,7 @@ class KvCodecPropertiesTest {
         int blocks = n / block;
         int first = rnd.nextInt(blocks) * block;
         int slice = 8 * rnd.nextInt(n / 8);
-        return new int[][] {{0, n}, {first, block}, {slice, 8}, {0, Math.max(1, n - 1)}};
+        return new int[][] {{0, n}, {first, block}, {slice, 8}, {0, Math.max(1, n - 1)}, {1, Math.min(n - 1, 7)}};
     }
 
     @Property(tries = 300)
