@@ -30,6 +30,10 @@ public final class KvOptions {
             description = "Hadamard-rotate keys before quantizing. Default: on when a key type has fewer than 8 bits.")
     String rotate;
 
+    @Option(names = "--kv-smooth", paramLabel = "on|off",
+            description = "Equalize key channels with power-of-two scales before quantizing (exact for q·k). Default: on for quantized key types.")
+    String smooth;
+
     @Option(names = "--kv-mem-cap", paramLabel = "SIZE",
             description = "Hard limit on the cache's bytes (e.g. 64M, 1.5G, 512K); older positions step down the ladder to stay under it.")
     String cap;
@@ -54,12 +58,8 @@ public final class KvOptions {
     KvSettings settings() {
         KvCodec k = codec(keyType != null ? keyType : both != null ? both : "f16", keyType != null ? "-ctk" : "--kv-quant");
         KvCodec v = codec(valueType != null ? valueType : both != null ? both : "f16", valueType != null ? "-ctv" : "--kv-quant");
-        KvRotation rotation = switch (rotate == null ? "auto" : rotate.toLowerCase(Locale.ROOT)) {
-            case "auto" -> KvRotation.AUTO;
-            case "on" -> KvRotation.ON;
-            case "off" -> KvRotation.OFF;
-            default -> throw CliException.usage("--kv-rotate must be on or off, not '" + rotate + "'");
-        };
+        KvRotation rotation = onOff("--kv-rotate", rotate);
+        KvRotation smoothing = onOff("--kv-smooth", smooth);
         KvOverflow policy = KvOverflow.parse(overflow);
         if (policy == null) {
             throw CliException.usage("--kv-overflow must be error, evict or shift, not '" + overflow + "'");
@@ -71,7 +71,16 @@ public final class KvOptions {
             throw CliException.usage("--keep must not be negative, not " + keep);
         }
         long capBytes = cap == null ? 0 : parseSize(cap);
-        return new KvSettings(k, v, rotation, capBytes, ladder(), keepRecent, KvSettings.DEFAULT_SINKS, policy, keep);
+        return new KvSettings(k, v, rotation, smoothing, capBytes, ladder(), keepRecent, KvSettings.DEFAULT_SINKS, policy, keep);
+    }
+
+    private static KvRotation onOff(String flag, String value) {
+        return switch (value == null ? "auto" : value.toLowerCase(Locale.ROOT)) {
+            case "auto" -> KvRotation.AUTO;
+            case "on" -> KvRotation.ON;
+            case "off" -> KvRotation.OFF;
+            default -> throw CliException.usage(flag + " must be on or off, not '" + value + "'");
+        };
     }
 
     private List<KvCodec> ladder() {

@@ -32,6 +32,7 @@ final class StatsJson {
         cache.put("positions_held", kv.positionsHeld());
         cache.put("next_position", kv.nextPosition());
         cache.put("keys_rotated", kv.keysRotated());
+        cache.put("keys_smoothed", kv.keysSmoothed());
         cache.put("rungs", kv.rungs());
         cache.put("bytes_per_token", kv.bytesPerToken());
         cache.put("positions_per_rung_per_layer", kv.positionsPerRung());

@@ -20,6 +20,11 @@ final class KvPage {
     final byte[] level;
     /** Per layer one array: {@code capacity} key rows, then {@code capacity} value rows. */
     final byte[][] data;
+    /**
+     * Per layer the power-of-two exponent of each key channel's smoothing scale (keys are stored
+     * times 2^e, queries multiplied by 2^-e), or null where the page's keys are not smoothed.
+     */
+    final byte[][] keyExponents;
 
     KvPage(int start, int capacity, boolean sink, int layers) {
         this.start = start;
@@ -27,6 +32,7 @@ final class KvPage {
         this.sink = sink;
         this.level = new byte[layers];
         this.data = new byte[layers][];
+        this.keyExponents = new byte[layers][];
     }
 
     int end() {

@@ -1,8 +1,11 @@
 package llm4j.model.kv;
 
-/** Whether keys (and queries) are Hadamard-rotated before keys are quantized. */
+/**
+ * An on/off/auto switch for the treatments keys get before they are quantized (Hadamard rotation,
+ * channel smoothing); AUTO turns each on where it pays, see {@link PagedKvCache}.
+ */
 public enum KvRotation {
-    /** On exactly when some rung of the key ladder stores fewer than 8 bits per value. */
+    /** Rotation: on when a key rung stores fewer than 8 bits. Smoothing: on when a key rung is block-quantized. */
     AUTO,
     ON,
     OFF

@@ -23,18 +23,20 @@ import java.util.Map;
  * @param shifts               context shifts
  * @param discardedPositions   positions dropped by context shifts
  * @param keysRotated          whether keys are Hadamard-rotated
+ * @param keysSmoothed         whether key channels are smoothed
  */
 public record KvStats(long bytesUsed, long capBytes, long peakBytes, int positionsHeld, int nextPosition,
                       List<String> rungs, Map<String, Long> bytesPerToken, int[][] positionsPerRung,
                       long requantizations, long requantizedPositions, long evictions, long evictedPositions,
-                      long shifts, long discardedPositions, boolean keysRotated) {
+                      long shifts, long discardedPositions, boolean keysRotated,
+                      boolean keysSmoothed) {
 
     /** The lines {@code --verbose} prints. */
     public List<String> lines() {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "kv: %s used%s, peak %s, %d positions held, next position %d%s",
                 size(bytesUsed), capBytes > 0 ? " of " + size(capBytes) + " cap" : "", size(peakBytes),
-                positionsHeld, nextPosition, keysRotated ? ", keys Hadamard-rotated" : ""));
+                positionsHeld, nextPosition, (keysRotated ? ", keys Hadamard-rotated" : "") + (keysSmoothed ? ", key channels smoothed" : "")));
         StringBuilder perType = new StringBuilder("kv: bytes/token");
         bytesPerToken.forEach((type, bytes) -> perType.append(' ').append(type).append('=').append(bytes));
         out.add(perType.toString());

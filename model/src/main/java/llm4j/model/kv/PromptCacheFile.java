@@ -96,6 +96,14 @@ public final class PromptCacheFile {
                 for (int t : tokens) {
                     out.writeInt(t);
                 }
+                if (kv.keysSmoothed()) {
+                    for (byte[] exponents : kv.calibration()) {
+                        out.writeBoolean(exponents != null);
+                        if (exponents != null) {
+                            out.write(exponents);
+                        }
+                    }
+                }
                 out.writeInt(snap.pages().length);
                 for (KvPage p : snap.pages()) {
                     out.writeInt(p.start);
@@ -106,6 +114,9 @@ public final class PromptCacheFile {
                         out.writeByte(p.level[l]);
                         out.writeInt(p.data[l].length);
                         out.write(p.data[l]);
+                        if (kv.keysSmoothed()) {
+                            out.write(p.keyExponents[l]);
+                        }
                     }
                 }
                 out.flush();
@@ -133,6 +144,7 @@ public final class PromptCacheFile {
         out.writeInt(PagedKvCache.PAGE_POSITIONS);
         out.writeInt(kv.settings().sinks());
         out.writeBoolean(kv.keysRotated());
+        out.writeBoolean(kv.keysSmoothed());
         KvCodec[][] rungs = kv.rungCodecs();
         out.writeInt(rungs.length);
         for (KvCodec[] r : rungs) {
@@ -174,6 +186,7 @@ public final class PromptCacheFile {
             int pagePositions = in.readInt();
             int sinks = in.readInt();
             boolean rotated = in.readBoolean();
+            boolean smoothed = in.readBoolean();
             int rungCount = in.readInt();
             if (rungCount < 1 || rungCount > 16) {
                 throw new PromptCacheException(file, "corrupt header (" + rungCount + " ladder rungs)");
@@ -188,9 +201,10 @@ public final class PromptCacheFile {
                         + " does not match the model it names");
             }
             if (pagePositions != PagedKvCache.PAGE_POSITIONS || sinks != kv.settings().sinks() || rotated != kv.keysRotated()
-                    || !types.toString().equals(expectedTypes)) {
+                    || smoothed != kv.keysSmoothed() || !types.toString().equals(expectedTypes)) {
                 return mismatch("saved with another KV cache configuration (" + types + (rotated ? ", rotated" : "")
-                        + "; now " + expectedTypes + (kv.keysRotated() ? ", rotated" : "") + ")");
+                        + (smoothed ? ", smoothed" : "") + "; now " + expectedTypes + (kv.keysRotated() ? ", rotated" : "")
+                        + (kv.keysSmoothed() ? ", smoothed" : "") + ")");
             }
             int nTokens = in.readInt();
             if (nTokens < 0 || nTokens > MAX_TOKENS || 4L * nTokens > size) {
@@ -199,6 +213,15 @@ public final class PromptCacheFile {
             int[] tokens = new int[nTokens];
             for (int i = 0; i < nTokens; i++) {
                 tokens[i] = in.readInt();
+            }
+            byte[][] calibration = new byte[layers][];
+            if (smoothed) {
+                for (int l = 0; l < layers; l++) {
+                    if (in.readBoolean()) {
+                        calibration[l] = new byte[g.kvDim()];
+                        in.readFully(calibration[l]);
+                    }
+                }
             }
             int pageCount = in.readInt();
             if (pageCount < 0 || pageCount > nTokens + 1) {
@@ -225,6 +248,10 @@ public final class PromptCacheFile {
                     p.level[l] = (byte) level;
                     p.data[l] = new byte[length];
                     in.readFully(p.data[l]);
+                    if (smoothed) {
+                        p.keyExponents[l] = new byte[g.kvDim()];
+                        in.readFully(p.keyExponents[l]);
+                    }
                 }
                 pages[i] = p;
                 next = start + count;
@@ -244,7 +271,7 @@ public final class PromptCacheFile {
             while (common < limit && tokens[common] == prompt[common]) {
                 common++;
             }
-            return new LoadResult(kv.restore(pages, common), null);
+            return new LoadResult(kv.restore(pages, common, calibration), null);
         } catch (EOFException e) {
             throw new PromptCacheException(file, "truncated (ends after " + size + " bytes)");
         } catch (IOException e) {

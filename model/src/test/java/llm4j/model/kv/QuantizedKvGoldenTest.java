@@ -51,7 +51,7 @@ class QuantizedKvGoldenTest {
                 }
                 int[] ids = SharedData.ints(rec.get("prompt_ids"));
                 float[] want = SharedData.floats(rec.get("logits"));
-                PagedKvCache kv = new PagedKvCache(KvGeometry.of(c), 256, KvSettings.of(codec, codec).withRotation(KvRotation.OFF), rope);
+                PagedKvCache kv = new PagedKvCache(KvGeometry.of(c), 256, KvSettings.of(codec, codec).withKeyTreatment(KvRotation.OFF), rope);
                 ForwardState s = tf.newState(ids.length, 1, 2, kv);
                 tf.forward(s, kv, pool, ids, 0, ids.length, 0, 1);
                 double maxDiff = 0;
