@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import llm4j.model.Model;
+import llm4j.model.kv.KvCapacityException;
+import llm4j.model.kv.PagedKvCache;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.model.perplexity.KlDivergence;
 import llm4j.model.perplexity.LogProbArchive;
@@ -62,6 +64,13 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object on standard output.")
     boolean json;
 
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "0",
+            description = "Tokens per batch within a chunk; 0 uses the chunk size. Smaller batches let a capped cache requantize within a chunk.")
+    int batch;
+
+    @Mixin
+    KvOptions kvOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -111,9 +120,15 @@ final class PerplexityCommand implements Callable<Integer> {
             LogProbArchive.Writer writer = klBase != null && !klCompare
                     ? LogProbArchive.create(klBase, ctx, m.config().vocabSize(), chunks, used) : null;
             PerplexityResult result;
+            PagedKvCache cache;
             try {
                 Perplexity.RowSink sink = kld != null ? kld : writer;
-                result = new Perplexity(m.transformer(), pool).run(used, ctx, bos, m.newCache(ctx), sink, (c, ppl) -> {
+                if (batch < 0) {
+                    throw CliException.usage("-b must be at least 1 (or 0 for the chunk size), not " + batch);
+                }
+                PagedKvCache kv = kvOptions.newCache(m, ctx, ctx);
+                cache = kv;
+                result = new Perplexity(m.transformer(), pool).run(used, ctx, batch == 0 ? ctx : batch, bos, kv, sink, (c, ppl) -> {
                     if (!json) {
                         err.printf(Locale.ROOT, "[%d]%.4f,", c + 1, ppl);
                         err.flush();
@@ -122,12 +137,18 @@ final class PerplexityCommand implements Callable<Integer> {
                 if (writer != null) {
                     writer.commit();
                 }
+            } catch (KvCapacityException e) {
+                throw CliException.failure(e.getMessage());
             } finally {
                 if (writer != null) {
                     writer.close();
                 }
             }
             report(out, err, result, kld == null ? null : kld.result());
+            if (cache.settings().capped() && !json) {
+                cache.stats().lines().forEach(err::println);
+                err.flush();
+            }
         } catch (IOException e) {
             throw CliException.failure("cannot write " + klBase + ": " + e.getMessage());
         }

@@ -10,7 +10,11 @@ import llm4j.model.generate.GenerationStats;
 import llm4j.model.generate.Generator;
 import llm4j.model.generate.Session;
 import llm4j.model.generate.StopReason;
-import llm4j.model.kv.KvCache;
+import llm4j.model.kv.KvCapacityException;
+import llm4j.model.kv.KvOverflow;
+import llm4j.model.kv.KvSettings;
+import llm4j.model.kv.KvStats;
+import llm4j.model.kv.PagedKvCache;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.model.sample.Sampler;
 import llm4j.model.tokenizer.Tokenizer;
@@ -57,8 +61,18 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ChatOptions chat;
 
-    @Option(names = "--verbose", description = "After the text, print load time, prompt and generation speed to stderr.")
+    @Option(names = "--verbose", description = "After the text, print load time, prompt and generation speed and the KV cache's state to stderr.")
     boolean verbose;
+
+    @Mixin
+    KvOptions kvOptions;
+
+    @Option(names = "--prompt-cache", paramLabel = "FILE",
+            description = "Save the prompt's K/V state to FILE after prefill; reuse it when a later prompt shares a prefix.")
+    Path promptCache;
+
+    @Option(names = "--stats-json", paramLabel = "FILE", description = "Write generation and KV cache statistics to FILE as JSON.")
+    Path statsJson;
 
     @Spec
     CommandSpec spec;
@@ -85,23 +99,29 @@ final class RunCommand implements Callable<Integer> {
                 throw CliException.failure("the prompt is empty and the model has no BOS token to start from");
             }
             int ctx = runtime.context(m.config(), err);
-            if (tokens.length >= ctx) {
+            KvSettings kvSettings = kvOptions.settings();
+            if (tokens.length >= ctx && kvSettings.overflow() != KvOverflow.SHIFT) {
                 throw CliException.failure("the prompt is " + tokens.length + " tokens but the context holds " + ctx
                         + " (raise -c, up to the model's " + m.config().contextLength() + ")");
             }
             m.requireMemoryFor(ctx, Math.min(runtime.batchSize(), ctx), 1, pool.threads());
-            KvCache kv = m.newCache(ctx);
+            int wanted = maxTokens < 0 ? ctx : tokens.length + maxTokens;
+            PagedKvCache kv = kvOptions.newCache(m, ctx, wanted);
             Session session = m.newSession(kv, pool, runtime.batchSize());
+            PromptCaching caching = promptCache == null ? null : new PromptCaching(promptCache, path, kv, tokens, err);
+            int fed = caching == null ? 0 : caching.restore();
+            session.resumeAt(fed);
             Utf8StreamDecoder decoder = new Utf8StreamDecoder();
             Sampler sampler = new Sampler(settings, m.config().vocabSize());
             GenerationStats stats;
             try {
-                stats = Generator.generate(session, tokens, maxTokens, sampler, tokenizer::isEndOfGeneration, token -> {
-                    out.print(decoder.feed(tokenizer.tokenBytes(token)));
-                    out.flush();
-                    return !out.checkError();
-                });
-            } catch (ContextFullException e) {
+                stats = Generator.generate(session, tokens, fed, caching == null ? null : caching::save, maxTokens, sampler,
+                        tokenizer::isEndOfGeneration, token -> {
+                            out.print(decoder.feed(tokenizer.tokenBytes(token)));
+                            out.flush();
+                            return !out.checkError();
+                        });
+            } catch (ContextFullException | KvCapacityException e) {
                 throw CliException.failure(e.getMessage());
             }
             out.print(decoder.flush());
@@ -113,8 +133,17 @@ final class RunCommand implements Callable<Integer> {
                 err.println();
                 err.println("llm4j: context full after " + session.position() + " tokens; stopped (raise -c for longer output)");
             }
+            KvStats kvStats = kv.stats();
             if (verbose) {
                 printStats(err, loadNanos, stats, System.nanoTime() - t0);
+                if (caching != null) {
+                    err.println(caching.summary());
+                }
+                kvStats.lines().forEach(err::println);
+                err.flush();
+            }
+            if (statsJson != null) {
+                StatsJson.write(statsJson, stats, kvStats);
             }
         }
         return 0;

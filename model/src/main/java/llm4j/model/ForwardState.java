@@ -60,12 +60,16 @@ public final class ForwardState {
         }
     }
 
-    /** Causal attention for every (token, query head) pair of the batch. */
+    /**
+     * Causal attention for every (token, K/V head) pair of the batch; each item serves the query
+     * heads that share the K/V head, so their stored keys and values are read once.
+     */
     final class AttentionTask implements RangeTask {
         KvCache cache;
         int layer;
         int startPos;
         int heads;
+        int kvHeads;
         int headDim;
         int groupSize;
         int window;
@@ -75,12 +79,12 @@ public final class ForwardState {
         public void run(int from, int to, int worker) {
             float[] scratch = scores[worker];
             for (int item = from; item < to; item++) {
-                int t = item / heads;
-                int h = item % heads;
+                int t = item / kvHeads;
+                int kvHead = item % kvHeads;
                 int pos = startPos + t;
                 int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;
-                int qOff = (t * heads + h) * headDim;
-                cache.attend(layer, h / groupSize, q, qOff, first, pos + 1, scale, scratch, att, qOff);
+                int qOff = (t * heads + kvHead * groupSize) * headDim;
+                cache.attendGroup(layer, kvHead, groupSize, headDim, q, qOff, first, pos + 1, scale, scratch, att, qOff);
             }
         }
     }

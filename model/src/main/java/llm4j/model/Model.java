@@ -12,6 +12,9 @@ import llm4j.model.kv.F16KvCache;
 import llm4j.model.kv.KvCache;
 import llm4j.model.load.ModelSpec;
 import llm4j.model.load.SessionMemory;
+import llm4j.model.kv.KvGeometry;
+import llm4j.model.kv.KvSettings;
+import llm4j.model.kv.PagedKvCache;
 import llm4j.model.load.WeightBinder;
 import llm4j.model.load.WeightQuantizer;
 import llm4j.model.parallel.WorkerPool;
@@ -109,6 +112,11 @@ public final class Model implements AutoCloseable {
         requireMemoryFor(context, 1, 1, 1);
         ModelConfig config = spec.config();
         return new F16KvCache(config.layers(), context, config.kvHeads(), config.headDim());
+    }
+
+    /** A cache with the given types, ladder, cap and overflow policy. */
+    public PagedKvCache newCache(int context, KvSettings settings) {
+        return new PagedKvCache(KvGeometry.of(spec.config()), context, settings, transformer.rope());
     }
 
     public Session newSession(KvCache kv, WorkerPool pool, int batchSize) {

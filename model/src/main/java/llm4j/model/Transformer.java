@@ -29,9 +29,14 @@ public final class Transformer {
         return weights;
     }
 
+    /** The rotary embedding; caches need it to renumber positions in a context shift. */
+    public Rope rope() {
+        return rope;
+    }
+
     /** Buffers for batches of up to {@code maxBatch} tokens attending over {@code kv}. */
     public ForwardState newState(int maxBatch, int maxLogitRows, int threads, KvCache kv) {
-        return new ForwardState(config, maxBatch, maxLogitRows, threads, kv.scratchFloats(kv.capacity()));
+        return new ForwardState(config, maxBatch, maxLogitRows, threads, kv.scratchFloats(kv.capacity(), config.groupSize()));
     }
 
     /**
@@ -43,8 +48,9 @@ public final class Transformer {
         if (n < 1 || n > s.maxBatch || logitRows > n || logitRows > s.maxLogitRows) {
             throw new IllegalArgumentException("batch of " + n + " with " + logitRows + " logit rows does not fit the state");
         }
-        if (pos + n > kv.capacity()) {
-            throw new IllegalArgumentException("positions up to " + (pos + n) + " exceed the context of " + kv.capacity());
+        if (kv.reserve(pos, n) != 0) {
+            // a shift renumbered the sequence under this call; Session reserves first and passes the new position
+            throw new IllegalStateException("the KV cache shifted the context during forward; reserve before forward");
         }
         ModelConfig c = config;
         int dim = c.dim();
@@ -71,11 +77,12 @@ public final class Transformer {
             a.layer = l;
             a.startPos = pos;
             a.heads = c.heads();
+            a.kvHeads = c.kvHeads();
             a.headDim = c.headDim();
             a.groupSize = c.groupSize();
             a.window = c.slidingWindow();
             a.scale = (float) (1.0 / Math.sqrt(c.headDim()));
-            pool.parallelFor(n * c.heads(), a);
+            pool.parallelFor(n * c.kvHeads(), a);
             linear(pool, s, w.wo(), s.att, n, s.xb2);
             FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
 

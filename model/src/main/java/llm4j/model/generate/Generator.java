@@ -23,12 +23,25 @@ public final class Generator {
      */
     public static GenerationStats generate(Session session, int[] prompt, int maxTokens, Sampler sampler,
                                            IntPredicate isEnd, TokenSink sink) {
+        return generate(session, prompt, 0, null, maxTokens, sampler, isEnd, sink);
+    }
+
+    /**
+     * As above when the session already holds {@code prompt[0, fed)} (a restored prompt cache):
+     * only the rest is evaluated, though the sampler still sees every prompt token.
+     * {@code afterPrompt}, if not null, runs once the prompt is evaluated (to save a prompt cache).
+     */
+    public static GenerationStats generate(Session session, int[] prompt, int fed, Runnable afterPrompt, int maxTokens,
+                                           Sampler sampler, IntPredicate isEnd, TokenSink sink) {
         long t0 = System.nanoTime();
         for (int token : prompt) {
             sampler.accept(token);
         }
-        session.feed(prompt, 0, prompt.length);
+        session.feed(prompt, fed, prompt.length - fed);
         long t1 = System.nanoTime();
+        if (afterPrompt != null) {
+            afterPrompt.run();
+        }
         int generated = 0;
         StopReason stop = StopReason.LIMIT;
         while (maxTokens < 0 || generated < maxTokens) {
@@ -46,13 +59,13 @@ public final class Generator {
             if (maxTokens >= 0 && generated >= maxTokens) {
                 break;
             }
-            if (session.position() >= session.capacity()) {
+            if (session.position() >= session.capacity() && !session.kv().shiftsContext()) {
                 stop = StopReason.CONTEXT_FULL;
                 break;
             }
             session.feed(next);
         }
         long t2 = System.nanoTime();
-        return new GenerationStats(prompt.length, t1 - t0, generated, t2 - t1, stop);
+        return new GenerationStats(prompt.length - fed, t1 - t0, generated, t2 - t1, stop);
     }
 }

@@ -60,6 +60,11 @@ public final class Session {
         position = 0;
     }
 
+    /** Lets the cache make room; a context shift moves this sequence's position down with it. */
+    private void reserve(int n) {
+        position -= kv.reserve(position, n);
+    }
+
     /** Logits after the last evaluated token. */
     public float[] logits() {
         return state.logits;
@@ -71,11 +76,12 @@ public final class Session {
 
     /** Evaluates {@code tokens[off .. off+n)} in batches; afterwards {@link #logits()} predicts the next token. */
     public void feed(int[] tokens, int off, int n) {
-        if (position + n > kv.capacity()) {
+        if (position + n > kv.capacity() && !kv.shiftsContext()) {
             throw new ContextFullException(position + n, kv.capacity());
         }
         for (int done = 0; done < n; ) {
             int b = Math.min(batchSize, n - done);
+            reserve(b);
             transformer.forward(state, kv, pool, tokens, off + done, b, position, 1);
             position += b;
             done += b;
@@ -83,9 +89,10 @@ public final class Session {
     }
 
     public void feed(int token) {
-        if (position + 1 > kv.capacity()) {
+        if (position + 1 > kv.capacity() && !kv.shiftsContext()) {
             throw new ContextFullException(position + 1, kv.capacity());
         }
+        reserve(1);
         oneToken[0] = token;
         transformer.forward(state, kv, pool, oneToken, 0, 1, position, 1);
         position++;

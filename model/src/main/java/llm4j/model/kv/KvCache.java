@@ -26,6 +26,42 @@ public interface KvCache {
         return positions;
     }
 
+    /**
+     * Attention of {@code group} consecutive query heads that share K/V head {@code kvHead}
+     * (grouped-query attention), queries and outputs {@code headDim} floats apart. Caches that can
+     * read each stored row once for the whole group override this; the default asks per head.
+     */
+    default void attendGroup(int layer, int kvHead, int group, int headDim, float[] q, int qOffset, int from, int to,
+                             float scale, float[] scratch, float[] out, int outOffset) {
+        for (int g = 0; g < group; g++) {
+            attend(layer, kvHead, q, qOffset + g * headDim, from, to, scale, scratch, out, outOffset + g * headDim);
+        }
+    }
+
+    /** Scratch floats {@link #attendGroup} needs for {@code positions} positions and {@code group} heads. */
+    default int scratchFloats(int positions, int group) {
+        return scratchFloats(positions);
+    }
+
     /** Bytes held by the cache. */
     long bytes();
+
+    /**
+     * Makes room for positions {@code [position, position + n)} before they are stored. Positions
+     * at or after {@code position} that the cache holds are forgotten first (the sequence was
+     * rewound). A cache with a memory cap requantizes, evicts or shifts here; a context shift
+     * renumbers the sequence, and the return value says by how much: the batch then belongs at
+     * {@code position - shift}. Caches without shifting return 0.
+     */
+    default int reserve(int position, int n) {
+        if (position + n > capacity()) {
+            throw new IllegalArgumentException("positions up to " + (position + n) + " exceed the context of " + capacity());
+        }
+        return 0;
+    }
+
+    /** Whether {@link #reserve} renumbers positions (a context shift) instead of refusing a full context. */
+    default boolean shiftsContext() {
+        return false;
+    }
 }

@@ -36,6 +36,15 @@ public final class Perplexity {
      * @param progress told after each chunk, or null
      */
     public PerplexityResult run(int[] tokens, int ctx, int bos, KvCache kv, RowSink sink, Progress progress) {
+        return run(tokens, ctx, ctx, bos, kv, sink, progress);
+    }
+
+    /**
+     * As above, evaluating each chunk in batches of {@code batch} tokens. Results only differ by
+     * rounding, except for a cache under a memory cap: between batches it may requantize earlier
+     * positions of the chunk, which is how the precision ladder is measured.
+     */
+    public PerplexityResult run(int[] tokens, int ctx, int batch, int bos, KvCache kv, RowSink sink, Progress progress) {
         int chunks = tokens.length / ctx;
         if (chunks < 1 || ctx < 4) {
             throw new IllegalArgumentException("need at least " + ctx + " tokens for one chunk of " + ctx + ", have " + tokens.length);
@@ -43,7 +52,8 @@ public final class Perplexity {
         int first = ctx / 2;
         int scored = ctx - 1 - first;
         int vocab = transformer.config().vocabSize();
-        ForwardState state = transformer.newState(ctx, ctx - first, pool.threads(), kv);
+        int b = Math.max(1, Math.min(batch, ctx));
+        ForwardState state = transformer.newState(b, Math.min(b, ctx - first), pool.threads(), kv);
         int[] chunk = new int[ctx];
         double nll = 0;
         double nll2 = 0;
@@ -54,14 +64,23 @@ public final class Perplexity {
             if (bos >= 0) {
                 chunk[0] = bos;
             }
-            transformer.forward(state, kv, pool, chunk, 0, ctx, 0, ctx - first);
-            for (int j = 0; j < scored; j++) {
-                int target = tokens[c * ctx + first + j + 1];
-                double logProb = logSoftmaxAt(state.logits, j * vocab, vocab, target);
-                nll -= logProb;
-                nll2 += logProb * logProb;
-                if (sink != null) {
-                    sink.row(c, j, state.logits, j * vocab, vocab, target);
+            for (int start = 0; start < ctx; start += b) {
+                int n = Math.min(b, ctx - start);
+                int firstRow = Math.max(first, start); // logits are needed from position `first` on
+                int rows = Math.max(0, start + n - firstRow);
+                transformer.forward(state, kv, pool, chunk, start, n, start, rows);
+                for (int r = 0; r < rows; r++) {
+                    int j = firstRow + r - first;
+                    if (j >= scored) {
+                        break;
+                    }
+                    int target = tokens[c * ctx + first + j + 1];
+                    double logProb = logSoftmaxAt(state.logits, r * vocab, vocab, target);
+                    nll -= logProb;
+                    nll2 += logProb * logProb;
+                    if (sink != null) {
+                        sink.row(c, j, state.logits, r * vocab, vocab, target);
+                    }
                 }
             }
             count += scored;

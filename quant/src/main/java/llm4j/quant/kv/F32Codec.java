@@ -1,0 +1,135 @@
+package llm4j.quant.kv;
+
+import static llm4j.quant.kv.KvLanes.F;
+import static llm4j.quant.kv.KvLanes.L;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+
+/** Plain little-endian float32: the exact reference type. */
+public final class F32Codec extends KvCodec {
+
+    public static final F32Codec INSTANCE = new F32Codec();
+
+    private F32Codec() {
+        super("f32");
+    }
+
+    @Override
+    public int blockSize() {
+        return 1;
+    }
+
+    @Override
+    public int chunkBytes(int n) {
+        return 4 * n;
+    }
+
+    @Override
+    public void encode(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
+        for (int i = 0; i < n; i++) {
+            KvBytes.putFloat(dst, dstOff + 4 * i, src[srcOff + i]);
+        }
+    }
+
+    @Override
+    public float element(byte[] chunk, int chunkOff, int i) {
+        return KvBytes.getFloat(chunk, chunkOff + 4 * i);
+    }
+
+    private static FloatVector load(byte[] chunk, int off) {
+        return ByteVector.fromArray(ByteVector.SPECIES_256, chunk, off).reinterpretAsFloats();
+    }
+
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        return load(chunk, chunkOff + 32 * g);
+    }
+
+    @Override
+    public void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                        int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            dotRowsScalar(q, qOff, queries, qStride, data, chunkOff, stride, rows, start, len, scale, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                int n = Math.min(4, queries - j);
+                int q0 = qOff + j * qStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = q0 + L * g;
+                    a0 = x.fma(FloatVector.fromArray(F, q, o), a0);
+                    if (n > 1) {
+                        a1 = x.fma(FloatVector.fromArray(F, q, o + qStride), a1);
+                        if (n > 2) {
+                            a2 = x.fma(FloatVector.fromArray(F, q, o + 2 * qStride), a2);
+                            if (n > 3) {
+                                a3 = x.fma(FloatVector.fromArray(F, q, o + 3 * qStride), a3);
+                            }
+                        }
+                    }
+                }
+                int at = outOff + j * outStride + r;
+                out[at] = scale * KvLanes.sumLikeX86(a0);
+                if (n > 1) {
+                    out[at + outStride] = scale * KvLanes.sumLikeX86(a1);
+                    if (n > 2) {
+                        out[at + 2 * outStride] = scale * KvLanes.sumLikeX86(a2);
+                        if (n > 3) {
+                            out[at + 3 * outStride] = scale * KvLanes.sumLikeX86(a3);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                         int rows, int start, int len, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            axpyRowsScalar(w, wOff, queries, wStride, data, chunkOff, stride, rows, start, len, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                // each group is decoded once for up to four weight sets
+                int n = Math.min(4, queries - j);
+                int o0 = outOff + j * outStride;
+                int wAt = wOff + j * wStride + r;
+                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
+                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
+                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = o0 + L * g;
+                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                    if (n > 1) {
+                        o += outStride;
+                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        if (n > 2) {
+                            o += outStride;
+                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            if (n > 3) {
+                                o += outStride;
+                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+}

@@ -1,0 +1,150 @@
+package llm4j.quant.kv;
+
+import static llm4j.quant.kv.KvLanes.B16;
+import static llm4j.quant.kv.KvLanes.F;
+import static llm4j.quant.kv.KvLanes.L;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import llm4j.quant.format.Q4_1Format;
+
+/**
+ * ggml Q4_1: per 32 values an fp16 scale d, an fp16 minimum m and 16 bytes of 4-bit codes;
+ * value = q·d + m, nibbles packed as in Q4_0. 20 bytes per block.
+ */
+public final class Q4_1Codec extends KvCodec {
+
+    public static final Q4_1Codec INSTANCE = new Q4_1Codec();
+
+    static final int QK = 32;
+    static final int BLOCK_BYTES = 20;
+
+    private Q4_1Codec() {
+        super("q4_1");
+    }
+
+    @Override
+    public int blockSize() {
+        return QK;
+    }
+
+    @Override
+    public int chunkBytes(int n) {
+        return n / QK * BLOCK_BYTES;
+    }
+
+    /** ggml's reference quantizer, byte for byte. */
+    @Override
+    public void encode(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
+        Q4_1Format.INSTANCE.quantize(src, srcOff, n, MemorySegment.ofArray(dst), dstOff);
+    }
+
+    @Override
+    public float element(byte[] chunk, int chunkOff, int i) {
+        int block = chunkOff + (i / QK) * BLOCK_BYTES;
+        int j = i % QK;
+        int packed = chunk[block + 4 + j % 16];
+        int code = (j < 16 ? packed : packed >> 4) & 0x0F;
+        return code * KvBytes.half(chunk, block) + KvBytes.half(chunk, block + 2);
+    }
+
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + g / 4 * BLOCK_BYTES;
+        int part = g % 4;
+        ByteVector packed = ByteVector.fromArray(KvLanes.B8, chunk, block + 4 + part % 2 * L);
+        ByteVector codes = part < 2 ? KvLanes.lowNibbles(packed) : KvLanes.highNibbles(packed);
+        FloatVector d = FloatVector.broadcast(F, KvBytes.half(chunk, block));
+        return KvLanes.bytesToFloat(codes, 0).fma(d, FloatVector.broadcast(F, KvBytes.half(chunk, block + 2)));
+    }
+
+    /** Values are formed as c·d + m before the product, exactly as the scalar decoder forms them. */
+    @Override
+    public void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                        int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            dotRowsScalar(q, qOff, queries, qStride, data, chunkOff, stride, rows, start, len, scale, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                int n = Math.min(4, queries - j);
+                int q0 = qOff + j * qStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = q0 + L * g;
+                    a0 = x.fma(FloatVector.fromArray(F, q, o), a0);
+                    if (n > 1) {
+                        a1 = x.fma(FloatVector.fromArray(F, q, o + qStride), a1);
+                        if (n > 2) {
+                            a2 = x.fma(FloatVector.fromArray(F, q, o + 2 * qStride), a2);
+                            if (n > 3) {
+                                a3 = x.fma(FloatVector.fromArray(F, q, o + 3 * qStride), a3);
+                            }
+                        }
+                    }
+                }
+                int at = outOff + j * outStride + r;
+                out[at] = scale * KvLanes.sumLikeX86(a0);
+                if (n > 1) {
+                    out[at + outStride] = scale * KvLanes.sumLikeX86(a1);
+                    if (n > 2) {
+                        out[at + 2 * outStride] = scale * KvLanes.sumLikeX86(a2);
+                        if (n > 3) {
+                            out[at + 3 * outStride] = scale * KvLanes.sumLikeX86(a3);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                         int rows, int start, int len, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            axpyRowsScalar(w, wOff, queries, wStride, data, chunkOff, stride, rows, start, len, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                // each group is decoded once for up to four weight sets
+                int n = Math.min(4, queries - j);
+                int o0 = outOff + j * outStride;
+                int wAt = wOff + j * wStride + r;
+                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
+                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
+                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = o0 + L * g;
+                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                    if (n > 1) {
+                        o += outStride;
+                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        if (n > 2) {
+                            o += outStride;
+                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            if (n > 3) {
+                                o += outStride;
+                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+}

@@ -1,0 +1,183 @@
+package llm4j.quant.kv;
+
+import static llm4j.quant.kv.KvLanes.B16;
+import static llm4j.quant.kv.KvLanes.F;
+import static llm4j.quant.kv.KvLanes.L;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import llm4j.quant.format.Q5_0Format;
+
+/**
+ * ggml Q5_0: per 32 values an fp16 scale d, a 32-bit word qh holding every element's fifth bit
+ * (bit j for element j) and 16 bytes of low nibbles packed as in Q4_0; value = (q - 16)·d.
+ * 22 bytes per block.
+ */
+public final class Q5_0Codec extends KvCodec {
+
+    public static final Q5_0Codec INSTANCE = new Q5_0Codec();
+
+    static final int QK = 32;
+    static final int BLOCK_BYTES = 22;
+    private static final int QH = 2;
+    private static final int QS = 6;
+
+    /** Lane i of elements 0..15 reads qh byte i/8; elements 16..31 read bytes 2 and 3. */
+    private static final VectorShuffle<Byte> LOW_HALF_BYTES = VectorShuffle.fromOp(B16, i -> i / 8);
+    private static final VectorShuffle<Byte> HIGH_HALF_BYTES = VectorShuffle.fromOp(B16, i -> 2 + i / 8);
+    /** The bit of that byte that belongs to lane i. */
+    private static final ByteVector LANE_BIT = ByteVector.fromArray(B16, laneBits(), 0);
+    private static final ByteVector LANE_BIT_8 = ByteVector.fromArray(KvLanes.B8, laneBits(), 0);
+
+    private Q5_0Codec() {
+        super("q5_0");
+    }
+
+    private static byte[] laneBits() {
+        byte[] bits = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            bits[i] = (byte) (1 << (i % 8));
+        }
+        return bits;
+    }
+
+    @Override
+    public int blockSize() {
+        return QK;
+    }
+
+    @Override
+    public int chunkBytes(int n) {
+        return n / QK * BLOCK_BYTES;
+    }
+
+    /** ggml's reference quantizer, byte for byte. */
+    @Override
+    public void encode(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
+        Q5_0Format.INSTANCE.quantize(src, srcOff, n, MemorySegment.ofArray(dst), dstOff);
+    }
+
+    @Override
+    public float element(byte[] chunk, int chunkOff, int i) {
+        int block = chunkOff + (i / QK) * BLOCK_BYTES;
+        int j = i % QK;
+        int packed = chunk[block + QS + j % 16];
+        int low = (j < 16 ? packed : packed >> 4) & 0x0F;
+        int fifth = (KvBytes.getInt(chunk, block + QH) >>> j) & 1;
+        return ((low | fifth << 4) - 16) * KvBytes.half(chunk, block);
+    }
+
+    /** Group g's fifth bits are byte g % 4 of qh, one bit per lane. */
+    @Override
+    protected FloatVector group(byte[] chunk, int chunkOff, int g) {
+        int block = chunkOff + g / 4 * BLOCK_BYTES;
+        int part = g % 4;
+        ByteVector packed = ByteVector.fromArray(KvLanes.B8, chunk, block + QS + part % 2 * L);
+        ByteVector nibbles = part < 2 ? KvLanes.lowNibbles(packed) : KvLanes.highNibbles(packed);
+        VectorMask<Byte> fifth = ByteVector.broadcast(KvLanes.B8, chunk[block + QH + part]).and(LANE_BIT_8)
+                .compare(VectorOperators.NE, (byte) 0);
+        ByteVector codes = nibbles.lanewise(VectorOperators.OR, (byte) 16, fifth).sub((byte) 16);
+        return KvLanes.bytesToFloat(codes, 0).mul(KvBytes.half(chunk, block));
+    }
+
+    /** Codes minus 16 for elements 0..15 ({@code high} false) or 16..31 of the block at {@code b}. */
+    private static ByteVector centredCodes(byte[] chunk, int b, ByteVector nibbles, boolean high) {
+        // the 16 bytes from qh on: lanes 0..3 are qh, the rest is never selected
+        ByteVector qh = ByteVector.fromArray(B16, chunk, b + QH);
+        VectorMask<Byte> fifth = qh.rearrange(high ? HIGH_HALF_BYTES : LOW_HALF_BYTES).and(LANE_BIT)
+                .compare(VectorOperators.NE, (byte) 0);
+        return nibbles.lanewise(VectorOperators.OR, (byte) 16, fifth).sub((byte) 16);
+    }
+
+    @Override
+    public void dotRows(float[] q, int qOff, int queries, int qStride, byte[] data, int chunkOff, int stride,
+                        int rows, int start, int len, float scale, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            dotRowsScalar(q, qOff, queries, qStride, data, chunkOff, stride, rows, start, len, scale, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                int n = Math.min(4, queries - j);
+                int q0 = qOff + j * qStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = q0 + L * g;
+                    a0 = x.fma(FloatVector.fromArray(F, q, o), a0);
+                    if (n > 1) {
+                        a1 = x.fma(FloatVector.fromArray(F, q, o + qStride), a1);
+                        if (n > 2) {
+                            a2 = x.fma(FloatVector.fromArray(F, q, o + 2 * qStride), a2);
+                            if (n > 3) {
+                                a3 = x.fma(FloatVector.fromArray(F, q, o + 3 * qStride), a3);
+                            }
+                        }
+                    }
+                }
+                int at = outOff + j * outStride + r;
+                out[at] = scale * KvLanes.sumLikeX86(a0);
+                if (n > 1) {
+                    out[at + outStride] = scale * KvLanes.sumLikeX86(a1);
+                    if (n > 2) {
+                        out[at + 2 * outStride] = scale * KvLanes.sumLikeX86(a2);
+                        if (n > 3) {
+                            out[at + 3 * outStride] = scale * KvLanes.sumLikeX86(a3);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void axpyRows(float[] w, int wOff, int queries, int wStride, byte[] data, int chunkOff, int stride,
+                         int rows, int start, int len, float[] out, int outOff, int outStride) {
+        if (start % L != 0 || len % L != 0) {
+            axpyRowsScalar(w, wOff, queries, wStride, data, chunkOff, stride, rows, start, len, out, outOff, outStride);
+            return;
+        }
+        int first = start / L;
+        int groups = len / L;
+        for (int r = 0; r < rows; r++, chunkOff += stride) {
+            for (int j = 0; j < queries; j += 4) {
+                // each group is decoded once for up to four weight sets
+                int n = Math.min(4, queries - j);
+                int o0 = outOff + j * outStride;
+                int wAt = wOff + j * wStride + r;
+                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
+                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
+                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
+                for (int g = 0; g < groups; g++) {
+                    FloatVector x = group(data, chunkOff, first + g);
+                    int o = o0 + L * g;
+                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                    if (n > 1) {
+                        o += outStride;
+                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        if (n > 2) {
+                            o += outStride;
+                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            if (n > 3) {
+                                o += outStride;
+                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+}
