@@ -73,8 +73,10 @@ public final class PagedKvCache implements KvCache {
     /** Per layer, max|k_c| and the count of positions (sinks excluded) the smoothing scales come from. */
     private final float[][] channelMax;
     private final int[] channelCounts;
-    /** Per layer the smoothing exponents, fixed once calibrated; null before. */
+    /** Per layer the smoothing exponents, fixed once calibrated; null before. Pages share these arrays. */
     private final byte[][] calibrated;
+    /** Exponents of pages begun before calibration: all zero, scale 1. */
+    private final byte[] unitExponents;
     private final long cap;
     private final long slack;
     /** Rotated dimensions of RoPE (0 without a Rope): room for a delta's cos and sin in scratch. */
@@ -139,6 +141,7 @@ public final class PagedKvCache implements KvCache {
         this.channelMax = new float[geometry.layers()][geometry.kvDim()];
         this.channelCounts = new int[geometry.layers()];
         this.calibrated = new byte[geometry.layers()][];
+        this.unitExponents = new byte[geometry.kvDim()];
         this.ropeDim = rope != null ? rope.rotDim() : 0;
         this.cap = settings.capped() ? settings.capBytes() : Long.MAX_VALUE;
         long biggestTarget = 0;
@@ -146,6 +149,11 @@ public final class PagedKvCache implements KvCache {
             biggestTarget = Math.max(biggestTarget, layerBytes(level, PAGE_POSITIONS));
         }
         this.slack = biggestTarget;
+        this.used = fixedBytes();
+        this.peak = used;
+        if (used + slack > cap) {
+            throw new IllegalArgumentException("a KV cap of " + cap + " bytes is below the cache's fixed " + used + " bytes");
+        }
         this.rowScratch = new float[kvDim];
         this.padScratch = new float[Math.max(keyRungs[0].chunkLen, 32) + kvDim + 32];
         if (settings.overflow() == KvOverflow.SHIFT && rope == null) {
@@ -226,15 +234,24 @@ public final class PagedKvCache implements KvCache {
         return (bytes + 7) & ~7L;
     }
 
-    /** Bytes of one layer's K+V array of a page at {@code level}, header included, with its smoothing exponents. */
+    /** Bytes of one layer's K+V array of a page at {@code level}, header included. */
     private long layerBytes(int level, int capacity) {
         long data = aligned(ARRAY_HEADER + (long) capacity * (keyRung(level).rowBytes + valueRung(level).rowBytes));
-        return data + (smoothKeys ? aligned(ARRAY_HEADER + kvDim) : 0);
+        return data;
     }
 
     /** The page object with its per-layer level and array-reference arrays. */
     private long pageObjectBytes() {
-        return OBJECT_HEADER + PAGE_FIELDS + aligned(ARRAY_HEADER + layers) + aligned(ARRAY_HEADER + 4L * layers);
+        long refs = aligned(ARRAY_HEADER + 4L * layers);
+        return OBJECT_HEADER + PAGE_FIELDS + aligned(ARRAY_HEADER + layers) + refs + (smoothKeys ? refs : 0);
+    }
+
+    /**
+     * Bytes the cache holds whatever its pages: the smoothing exponents (one array per layer once
+     * calibrated, shared by every page begun after, and the all-zero array of earlier pages).
+     */
+    private long fixedBytes() {
+        return smoothKeys ? (layers + 1L) * aligned(ARRAY_HEADER + kvDim) : 0;
     }
 
     private long pageBytes(KvPage p) {
@@ -277,7 +294,7 @@ public final class PagedKvCache implements KvCache {
      * Long.MAX_VALUE-free: this is what the cap must allow for a prompt to fit with overflow=error.
      */
     public long minimumBytes(int positions) {
-        long bytes = slack;
+        long bytes = slack + fixedBytes();
         int lowest = levels - 1;
         for (int start = 0; start < positions; ) {
             int c = pageCapacity(start);
@@ -360,7 +377,7 @@ public final class PagedKvCache implements KvCache {
                 charge(layerBytes(0, p.capacity));
                 p.data[l] = new byte[p.capacity * (keyRungs[0].rowBytes + valueRungs[0].rowBytes)];
                 if (smoothKeys) {
-                    p.keyExponents[l] = new byte[kvDim]; // set when the page's first key is stored
+                    p.keyExponents[l] = unitExponents; // until its first key is stored
                 }
             }
             int take = Math.min(left, p.capacity);
@@ -434,14 +451,10 @@ public final class PagedKvCache implements KvCache {
         float[] keySource = k;
         int keyOffset = kOffset;
         if (smoothKeys) {
-            byte[] exponents = p.keyExponents[layer];
             if (slot == 0) {
-                if (calibrated[layer] != null) {
-                    System.arraycopy(calibrated[layer], 0, exponents, 0, kvDim);
-                } else {
-                    Arrays.fill(exponents, (byte) 0);
-                }
+                p.keyExponents[layer] = calibrated[layer] != null ? calibrated[layer] : unitExponents;
             }
+            byte[] exponents = p.keyExponents[layer];
             if (position >= settings.sinks() && calibrated[layer] == null) {
                 calibrate(layer, k, kOffset);
             }
@@ -816,7 +829,8 @@ public final class PagedKvCache implements KvCache {
             return 0; // the calibration window would be cut: nothing gained by a prefix that short
         }
         for (int l = 0; l < layers && smoothKeys; l++) {
-            calibrated[l] = savedCalibration[l] == null ? null : savedCalibration[l].clone();
+            calibrated[l] = savedCalibration[l];
+            channelCounts[l] = calibrated[l] == null ? 0 : SMOOTHING_CALIBRATION;
         }
         for (KvPage p : saved) {
             if (p.start >= positions) {
@@ -832,6 +846,11 @@ public final class PagedKvCache implements KvCache {
             }
             if (partial) {
                 p.count = positions - p.start;
+            }
+            for (int l = 0; l < layers && smoothKeys; l++) {
+                if (p.keyExponents[l] == null) {
+                    p.keyExponents[l] = unitExponents;
+                }
             }
             charge(pageBytes(p));
             addPage(p);

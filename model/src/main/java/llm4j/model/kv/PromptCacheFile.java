@@ -115,7 +115,8 @@ public final class PromptCacheFile {
                         out.writeInt(p.data[l].length);
                         out.write(p.data[l]);
                         if (kv.keysSmoothed()) {
-                            out.write(p.keyExponents[l]);
+                            // pages share one of two exponent arrays: unit (begun before calibration) or calibrated
+                            out.writeBoolean(p.keyExponents[l] == kv.calibration()[l]);
                         }
                     }
                 }
@@ -249,8 +250,11 @@ public final class PromptCacheFile {
                     p.data[l] = new byte[length];
                     in.readFully(p.data[l]);
                     if (smoothed) {
-                        p.keyExponents[l] = new byte[g.kvDim()];
-                        in.readFully(p.keyExponents[l]);
+                        boolean usesCalibration = in.readBoolean();
+                        if (usesCalibration && calibration[l] == null) {
+                            throw new PromptCacheException(file, "corrupt page " + i + " layer " + l + " (smoothing without calibration)");
+                        }
+                        p.keyExponents[l] = usesCalibration ? calibration[l] : null; // null: the cache's unit exponents
                     }
                 }
                 pages[i] = p;
