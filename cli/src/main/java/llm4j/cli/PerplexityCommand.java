@@ -33,8 +33,12 @@ import picocli.CommandLine.Spec;
             "  llm4j perplexity ../shared/models/gguf/stories260K-Q8_0.gguf -c 128 --kl-divergence-base base.kld --kl-divergence"})
 final class PerplexityCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "GGUF model file.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "GGUF or SMQ model file, or a Hugging Face folder.")
     Path model;
+
+    @Option(names = "--quantize-on-load", paramLabel = "TYPE",
+            description = "Re-encode the weight matrices to TYPE (e.g. q8_0) when loading; the file is not changed.")
+    String quantizeOnLoad;
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Text to score (not needed with --kl-divergence: the base file holds the tokens).")
     Path textFile;
@@ -75,7 +79,7 @@ final class PerplexityCommand implements Callable<Integer> {
             throw CliException.usage("perplexity needs the text to score: -f FILE");
         }
         Path path = ModelLocator.resolve(model);
-        try (Model m = Model.load(path);
+        try (Model m = Model.load(path, LoadOptionsParser.parse(quantizeOnLoad));
              WorkerPool pool = new WorkerPool(threads > 0 ? threads : WorkerPool.defaultThreads());
              LogProbArchive.Base base = klCompare ? LogProbArchive.open(klBase) : null) {
             int[] tokens;

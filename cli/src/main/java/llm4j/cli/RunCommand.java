@@ -30,8 +30,13 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
-            description = "GGUF model file. Default: $LLM4J_MODEL, else " + ModelLocator.DEFAULT_MODEL + ".")
+            description = "GGUF or SMQ model file, or a Hugging Face folder (safetensors). Default: $LLM4J_MODEL, else "
+                    + ModelLocator.DEFAULT_MODEL + ".")
     Path model;
+
+    @Option(names = "--quantize-on-load", paramLabel = "TYPE",
+            description = "Re-encode the weight matrices to TYPE (e.g. q8_0) when loading; the file is not changed.")
+    String quantizeOnLoad;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt. Without -p or -f it is read from standard input.")
     String prompt;
@@ -69,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
         Path path = ModelLocator.resolve(model);
         String text = PromptInput.read(prompt, promptFile, System.in, err);
         long t0 = System.nanoTime();
-        try (Model m = Model.load(path); WorkerPool pool = runtime.pool(err)) {
+        try (Model m = Model.load(path, LoadOptionsParser.parse(quantizeOnLoad)); WorkerPool pool = runtime.pool(err)) {
             long loadNanos = System.nanoTime() - t0;
             Tokenizer tokenizer = m.tokenizer();
             if (chat.enabled()) {

@@ -16,16 +16,30 @@ public final class Metadata {
     private final Path file;
     private final Map<String, MetadataValue> values;
     private final Map<String, Long> offsets;
+    private final boolean fromJson;
 
     public Metadata(Path file, Map<String, MetadataValue> values) {
-        this(file, values, Map.of());
+        this(file, values, Map.of(), false);
     }
 
     /** @param offsets byte offset of each key's pair in the file, named in errors about the key */
     public Metadata(Path file, Map<String, MetadataValue> values, Map<String, Long> offsets) {
+        this(file, values, offsets, false);
+    }
+
+    /**
+     * @param fromJson the values were parsed from JSON (SMQ), where numbers carry no width and some producers
+     *                 quote them: numeric getters then also accept numeric strings, and float arrays integer ones
+     */
+    public Metadata(Path file, Map<String, MetadataValue> values, boolean fromJson) {
+        this(file, values, Map.of(), fromJson);
+    }
+
+    private Metadata(Path file, Map<String, MetadataValue> values, Map<String, Long> offsets, boolean fromJson) {
         this.file = file;
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.offsets = Map.copyOf(offsets);
+        this.fromJson = fromJson;
     }
 
     /** The file the metadata was read from (named in every error about it). */
@@ -75,6 +89,13 @@ public final class Metadata {
     /** An integer of any width; a uint64 above 2^63 keeps its bits and so reads back negative. */
     public long getLong(String key) throws ModelFormatException {
         MetadataValue v = require(key, null);
+        if (fromJson && v.value() instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw wrongType(key, v, "an integer");
+            }
+        }
         if (!v.type().isInteger()) {
             throw wrongType(key, v, "an integer");
         }
@@ -101,6 +122,13 @@ public final class Metadata {
     /** A float; integer-typed values are accepted too, as llama.cpp does for some keys. */
     public float getFloat(String key) throws ModelFormatException {
         MetadataValue v = require(key, null);
+        if (fromJson && v.value() instanceof String s) {
+            try {
+                return Float.parseFloat(s.trim());
+            } catch (NumberFormatException e) {
+                throw wrongType(key, v, "a float");
+            }
+        }
         return switch (v.value()) {
             case Float f -> f;
             case Double d -> d.floatValue();
@@ -114,6 +142,10 @@ public final class Metadata {
     }
 
     public boolean getBool(String key, boolean fallback) throws ModelFormatException {
+        if (fromJson && values.get(key) instanceof MetadataValue v && v.value() instanceof String s
+                && (s.equals("true") || s.equals("false"))) {
+            return s.equals("true");
+        }
         return has(key) ? (Boolean) require(key, ValueType.BOOL).value() : fallback;
     }
 
@@ -129,6 +161,13 @@ public final class Metadata {
                 float[] f = new float[a.length];
                 for (int i = 0; i < a.length; i++) {
                     f[i] = (float) a[i];
+                }
+                yield f;
+            }
+            case long[] a when fromJson -> {
+                float[] f = new float[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    f[i] = a[i];
                 }
                 yield f;
             }

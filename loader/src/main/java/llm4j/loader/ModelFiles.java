@@ -7,8 +7,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import llm4j.loader.gguf.GgufFile;
+import llm4j.loader.safetensors.SafetensorsCheckpoint;
+import llm4j.loader.safetensors.SafetensorsFile;
+import llm4j.loader.smq.SmqFile;
 
-/** Opens a model file of any supported format, recognised by its first bytes. */
+/**
+ * Opens a model of any supported format: a GGUF, SMQ or safetensors file recognised by its first bytes, or a
+ * Hugging Face folder ({@code model.safetensors} or a sharded index).
+ */
 public final class ModelFiles {
 
     private ModelFiles() {
@@ -30,10 +36,14 @@ public final class ModelFiles {
 
     public static ModelFile open(Path path) throws ModelFormatException {
         if (Files.isDirectory(path)) {
-            throw new ModelFormatException(path, -1, "is a directory, not a model file");
+            if (SafetensorsCheckpoint.isCheckpoint(path)) {
+                return SafetensorsCheckpoint.open(path);
+            }
+            throw new ModelFormatException(path, -1, "is a directory without " + SafetensorsCheckpoint.SINGLE
+                    + " or " + SafetensorsCheckpoint.INDEX + ", not a model");
         }
         requireRegularFile(path);
-        byte[] head = new byte[8];
+        byte[] head = new byte[9];
         int n;
         try (InputStream in = Files.newInputStream(path)) {
             n = in.readNBytes(head, 0, head.length);
@@ -45,9 +55,16 @@ public final class ModelFiles {
         if (n >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') {
             return GgufFile.open(path);
         }
+        if (n >= 8 && new String(head, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1).equals("SMQv")) {
+            return SmqFile.open(path);
+        }
+        if (n >= 9 && head[8] == '{') {
+            // safetensors: an 8-byte little-endian header length, then the JSON header
+            return SafetensorsFile.open(path);
+        }
         if (n == 0) {
             throw new ModelFormatException(path, -1, "file is empty");
         }
-        throw new ModelFormatException(path, 0, "unrecognised model format (expected a GGUF file)");
+        throw new ModelFormatException(path, 0, "unrecognised model format (expected GGUF, SMQ or safetensors)");
     }
 }

@@ -1,6 +1,8 @@
 package llm4j.model;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import llm4j.loader.ModelFile;
 import llm4j.loader.ModelFiles;
@@ -8,46 +10,58 @@ import llm4j.loader.ModelFormatException;
 import llm4j.model.generate.Session;
 import llm4j.model.kv.F16KvCache;
 import llm4j.model.kv.KvCache;
-import llm4j.model.load.GgufConfig;
+import llm4j.model.load.ModelSpec;
 import llm4j.model.load.SessionMemory;
 import llm4j.model.load.WeightBinder;
+import llm4j.model.load.WeightQuantizer;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.model.tokenizer.Tokenizer;
-import llm4j.model.tokenizer.Tokenizers;
 
-/** A loaded model: its file (kept mapped), hyper-parameters, forward pass and tokenizer. */
+/**
+ * A loaded model: its file (kept mapped), hyper-parameters, forward pass and tokenizer. GGUF, SMQ and Hugging Face
+ * folders load the same way; only where the description and the tensor names come from differs.
+ */
 public final class Model implements AutoCloseable {
 
     private final ModelFile file;
-    private final ModelConfig config;
+    private final Arena arena;
+    private final ModelSpec spec;
     private final Transformer transformer;
-    private final Tokenizer tokenizer;
 
-    private Model(ModelFile file, ModelConfig config, Transformer transformer, Tokenizer tokenizer) {
+    private Model(ModelFile file, Arena arena, ModelSpec spec, Transformer transformer) {
         this.file = file;
-        this.config = config;
+        this.arena = arena;
+        this.spec = spec;
         this.transformer = transformer;
-        this.tokenizer = tokenizer;
     }
 
-    /** Maps {@code path} and binds its tensors; weights stay packed in the mapping. */
+    /** Maps {@code path} (a GGUF or SMQ file, or a Hugging Face folder) and binds its tensors in place. */
     public static Model load(Path path) throws ModelFormatException {
+        return load(path, LoadOptions.DEFAULT);
+    }
+
+    public static Model load(Path path, LoadOptions options) throws ModelFormatException {
         ModelFile file = ModelFiles.open(path);
+        Arena arena = Arena.ofShared();
         try {
-            Tokenizer tokenizer = Tokenizers.fromMetadata(file.metadata());
-            ModelConfig config = GgufConfig.read(file.metadata(), tokenizer.vocabSize());
+            ModelSpec spec = ModelSpec.of(file);
+            ModelConfig config = spec.config();
+            Tokenizer tokenizer = spec.tokenizer();
             if (config.vocabSize() != tokenizer.vocabSize()) {
                 throw new ModelFormatException(path, -1, "vocabulary has " + tokenizer.vocabSize()
                         + " tokens but the model declares " + config.vocabSize());
             }
-            ModelWeights weights = WeightBinder.bind(file, config);
+            WeightQuantizer quantizer = options.quantizeTo() == null ? null : new WeightQuantizer(options.quantizeTo(), arena);
+            ModelWeights weights = WeightBinder.bind(file, config, spec.names(), quantizer);
             Rope rope = new Rope(config.ropeStyle(), config.ropeDim(), config.ropeBase(),
                     WeightBinder.ropeFactors(file, config), config.ropeScale());
-            return new Model(file, config, new Transformer(config, weights, rope), tokenizer);
+            return new Model(file, arena, spec, new Transformer(config, weights, rope));
         } catch (ModelFormatException e) {
+            arena.close();
             file.close();
             throw e.file() == null ? new ModelFormatException(path, e.offset(), e.problem(), e) : e;
         } catch (RuntimeException e) {
+            arena.close();
             file.close();
             throw e;
         }
@@ -58,7 +72,7 @@ public final class Model implements AutoCloseable {
     }
 
     public ModelConfig config() {
-        return config;
+        return spec.config();
     }
 
     public Transformer transformer() {
@@ -66,7 +80,17 @@ public final class Model implements AutoCloseable {
     }
 
     public Tokenizer tokenizer() {
-        return tokenizer;
+        return spec.tokenizer();
+    }
+
+    /** The chat template the model ships with (GGUF tokenizer.chat_template, tokenizer_config.json), if any. */
+    public Optional<String> chatTemplate() {
+        return spec.chatTemplate();
+    }
+
+    /** Sampling settings the model ships with. */
+    public GenerationDefaults generationDefaults() {
+        return spec.generationDefaults();
     }
 
     /**
@@ -76,13 +100,14 @@ public final class Model implements AutoCloseable {
      * so that a model or a -c too large for memory is an error message, not an OutOfMemoryError.
      */
     public void requireMemoryFor(int context, int batch, int logitRows, int threads) throws ModelFormatException {
-        SessionMemory.of(file.path(), config, context, Short.BYTES, batch, logitRows, threads)
+        SessionMemory.of(file.path(), spec.config(), context, Short.BYTES, batch, logitRows, threads)
                 .requireFits(file.path(), SessionMemory.freeHeap());
     }
 
     /** The default cache: f16, as llama.cpp keeps it; checked against the free heap first. */
     public KvCache newCache(int context) throws ModelFormatException {
         requireMemoryFor(context, 1, 1, 1);
+        ModelConfig config = spec.config();
         return new F16KvCache(config.layers(), context, config.kvHeads(), config.headDim());
     }
 
@@ -92,6 +117,9 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
         file.close();
     }
 }

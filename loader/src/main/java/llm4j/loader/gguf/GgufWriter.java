@@ -60,11 +60,18 @@ public final class GgufWriter {
     private final List<Tensor> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
 
-    /** A writer that reproduces {@code file}: the same metadata and tensors (data copied from its mapping). */
+    /**
+     * A writer that reproduces {@code file}: the same metadata and tensors (data copied from its mapping).
+     *
+     * @throws IllegalArgumentException for a tensor whose bytes are not ggml blocks (SMQ's quantized layouts)
+     */
     public static GgufWriter copyOf(ModelFile file) {
         GgufWriter w = new GgufWriter();
         w.putAll(file.metadata());
         for (TensorView t : file.tensors()) {
+            if (!t.isGgmlLayout()) {
+                throw new IllegalArgumentException("tensor " + t.name() + " is " + t.typeLabel() + ", which GGUF cannot hold as it is");
+            }
             w.addTensor(t.name(), t.type(), t.shape(), TensorSource.of(t.data()));
         }
         return w;

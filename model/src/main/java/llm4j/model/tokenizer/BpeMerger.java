@@ -20,12 +20,26 @@ final class BpeMerger {
     private final boolean keepsWholeTokenWords;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final GreedyPairMerge.PairRule lowestRankFirst = this::rankOf;
+    private final SymbolFallback fallback;
+
+    /** What to emit for a symbol the vocabulary lacks (only ever a single character: merge results are tokens). */
+    @FunctionalInterface
+    interface SymbolFallback {
+        /** Appends the tokens for {@code symbol} to {@code word}, which holds the word's tokens so far. */
+        void emit(String symbol, TokenIds word);
+    }
 
     /**
      * @param merges               GGUF merge lines, "left right", best first
      * @param keepsWholeTokenWords emit a word that is itself a token without merging (llama.cpp's ignore_merges)
      */
     BpeMerger(Vocabulary vocabulary, String[] merges, boolean keepsWholeTokenWords) {
+        this(vocabulary, merges, keepsWholeTokenWords, null);
+    }
+
+    /** @param fallback what unknown symbols become; null for llama.cpp's rule (ASCII characters alone, else nothing) */
+    BpeMerger(Vocabulary vocabulary, String[] merges, boolean keepsWholeTokenWords, SymbolFallback fallback) {
+        this.fallback = fallback == null ? this::singleCharacters : fallback;
         this.vocabulary = vocabulary;
         this.keepsWholeTokenWords = keepsWholeTokenWords;
         this.ranks = HashMap.newHashMap(merges.length);
@@ -73,7 +87,8 @@ final class BpeMerger {
 
     /**
      * Appends the symbol's token. A merge result missing from the vocabulary (a broken file) falls back, as in
-     * llama.cpp, to single-character tokens for its ASCII characters; anything else is dropped.
+     * llama.cpp, to single-character tokens for its ASCII characters; anything else is dropped. Other
+     * tokenizers (Hugging Face's byte fallback and unknown token) bring their own {@link SymbolFallback}.
      */
     private void emit(String symbol, TokenIds out) {
         int id = vocabulary.idOf(symbol);
@@ -81,6 +96,10 @@ final class BpeMerger {
             out.add(id);
             return;
         }
+        fallback.emit(symbol, out);
+    }
+
+    private void singleCharacters(String symbol, TokenIds out) {
         for (int i = 0; i < symbol.length(); i++) {
             char c = symbol.charAt(i);
             int single = c < 0x80 ? vocabulary.idOf(String.valueOf(c)) : -1;

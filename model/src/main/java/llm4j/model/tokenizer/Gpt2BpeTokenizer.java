@@ -1,6 +1,8 @@
 package llm4j.model.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * GGUF tokenizer model {@code gpt2}: byte-level BPE as llama.cpp runs it. Text is split into words by the
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 public final class Gpt2BpeTokenizer extends VocabularyTokenizer {
 
     private final BpePreTokenizer preTokenizer;
+    private final Function<String, List<String>> splitter;
     private final BpeMerger merger;
 
     /**
@@ -20,16 +23,32 @@ public final class Gpt2BpeTokenizer extends VocabularyTokenizer {
                             SpecialTokens special, boolean dropsFirstSpace) {
         super(vocabulary, special, outputBytes(vocabulary), dropsFirstSpace, preTokenizer.cleansSpaces());
         this.preTokenizer = preTokenizer;
+        this.splitter = preTokenizer::split;
         this.merger = new BpeMerger(vocabulary, merges, preTokenizer.keepsWholeTokenWords());
     }
 
+    /**
+     * A byte-level BPE whose words come from {@code splitter} (a Hugging Face pre-tokenizer), with the Hugging Face
+     * decoder's behaviour: no space cleanup, nothing stripped.
+     *
+     * @param keepsWholeTokenWords Hugging Face's ignore_merges
+     */
+    Gpt2BpeTokenizer(Vocabulary vocabulary, String[] merges, Function<String, List<String>> splitter,
+                     boolean keepsWholeTokenWords, SpecialTokens special) {
+        super(vocabulary, special, outputBytes(vocabulary), false, false);
+        this.preTokenizer = null;
+        this.splitter = splitter;
+        this.merger = new BpeMerger(vocabulary, merges, keepsWholeTokenWords);
+    }
+
+    /** The llama.cpp pre-tokenizer, or null for one described by a tokenizer.json. */
     public BpePreTokenizer preTokenizer() {
         return preTokenizer;
     }
 
     @Override
     void encodeText(String text, boolean startsSegment, TokenIds out) {
-        for (String word : preTokenizer.split(text)) {
+        for (String word : splitter.apply(text)) {
             out.addAll(merger.tokenize(ByteLevelAlphabet.encode(word)));
         }
     }

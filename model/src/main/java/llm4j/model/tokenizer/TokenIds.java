@@ -23,6 +23,11 @@ final class TokenIds {
         size += more.length;
     }
 
+    /** The last id, or -1 when empty. */
+    int last() {
+        return size == 0 ? -1 : ids[size - 1];
+    }
+
     int size() {
         return size;
     }

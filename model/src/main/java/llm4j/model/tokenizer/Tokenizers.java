@@ -28,12 +28,14 @@ public final class Tokenizers {
     static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
     static final String ADD_EOS = "tokenizer.ggml.add_eos_token";
     static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
+    /** GGUF's key for the whole tokenizer.json, for runners that implement Hugging Face tokenizers directly. */
+    public static final String HF_JSON = "tokenizer.huggingface.json";
 
     /**
      * Token texts llama.cpp treats as end of generation (and as control tokens) whatever the file says: chat models
      * often store their end-of-turn marker as an ordinary token.
      */
-    private static final List<String> END_OF_GENERATION_TEXTS = List.of(
+    static final List<String> END_OF_GENERATION_TEXTS = List.of(
             "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
             "<EOT>", "_<EOT>", "<|end_of_text|>", "<｜end▁of▁sentence｜>");
 
@@ -42,6 +44,9 @@ public final class Tokenizers {
 
     /** The tokenizer of a model's metadata; throws for a tokenizer model or pre-tokenizer llm4j does not support. */
     public static Tokenizer fromMetadata(Metadata metadata) throws ModelFormatException {
+        if (metadata.has(HF_JSON)) {
+            return huggingFace(metadata);
+        }
         String model = metadata.getString(MODEL);
         return switch (model) {
             case "llama" -> sentencePiece(metadata);
@@ -49,6 +54,32 @@ public final class Tokenizers {
             default -> throw metadata.error(MODEL, MODEL + " = '" + model
                     + "' is not supported (llm4j knows 'llama' = SentencePiece and 'gpt2' = byte-level BPE)");
         };
+    }
+
+    /**
+     * The exact tokenizer.json a Hugging Face model was converted with (llm4j writes it beside the ggml keys, which
+     * can only approximate a BPE that merges by rank): special ids come from the ggml keys.
+     */
+    private static Tokenizer huggingFace(Metadata metadata) throws ModelFormatException {
+        try {
+            com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(metadata.getString(HF_JSON));
+            Set<Integer> eos = new HashSet<>();
+            if (metadata.has(EOS)) {
+                eos.add((int) metadata.getLong(EOS));
+            }
+            if (metadata.has(EOT)) {
+                eos.add((int) metadata.getLong(EOT));
+            }
+            int bos = metadata.has(BOS) ? (int) metadata.getLong(BOS) : -1;
+            int size = metadata.has(TOKENS) ? metadata.getStringArray(TOKENS).length : 0;
+            HfTokenizers.Hints hints = new HfTokenizers.Hints(null, null, null, bos, eos, metadata.getBool(ADD_BOS, false));
+            return HfTokenizers.fromJson(json, hints, size);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ModelFormatException(metadata.file(), metadata.offsetOf(HF_JSON), HF_JSON + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (HfTokenizerException | IllegalArgumentException e) {
+            throw new ModelFormatException(metadata.file(), metadata.offsetOf(HF_JSON), HF_JSON + ": " + e.getMessage());
+        }
     }
 
     private static SentencePieceTokenizer sentencePiece(Metadata metadata) throws ModelFormatException {

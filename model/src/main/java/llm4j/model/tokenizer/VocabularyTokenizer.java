@@ -15,8 +15,18 @@ abstract class VocabularyTokenizer implements Tokenizer {
     final SpecialTokens special;
     private final SpecialTokenSplitter splitter;
     private final byte[][] outputBytes;
-    private final boolean dropsFirstSpace;
+    private final FirstSpace firstSpace;
     private final boolean cleansSpaces;
+
+    /** Which leading space the detokenizer removes: the one the encoder added in front of the text. */
+    enum FirstSpace {
+        /** None. */
+        KEEP,
+        /** llama.cpp's add_space_prefix: one space of the very first token, even when that token renders empty. */
+        FIRST_TOKEN,
+        /** Hugging Face's Strip decoder after Fuse: one space at the start of the whole output. */
+        FIRST_BYTE
+    }
 
     /**
      * @param outputBytes     what each token contributes to generated text
@@ -26,12 +36,25 @@ abstract class VocabularyTokenizer implements Tokenizer {
      */
     VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, byte[][] outputBytes,
                         boolean dropsFirstSpace, boolean cleansSpaces) {
+        this(vocabulary, special, outputBytes, dropsFirstSpace ? FirstSpace.FIRST_TOKEN : FirstSpace.KEEP, cleansSpaces);
+    }
+
+    VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, byte[][] outputBytes,
+                        FirstSpace firstSpace, boolean cleansSpaces) {
         this.vocabulary = vocabulary;
         this.special = special;
         this.splitter = new SpecialTokenSplitter(vocabulary);
         this.outputBytes = outputBytes;
-        this.dropsFirstSpace = dropsFirstSpace;
+        this.firstSpace = firstSpace;
         this.cleansSpaces = cleansSpaces;
+    }
+
+    /**
+     * Whether the text after special token {@code id} starts a new segment (where SPM adds its space). llama.cpp:
+     * always; Hugging Face tokenizers decide by how the token was matched.
+     */
+    boolean startsSegmentAfter(int id) {
+        return true;
     }
 
     /**
@@ -56,7 +79,7 @@ abstract class VocabularyTokenizer implements Tokenizer {
                 }
                 case Fragment.Token(int id) -> {
                     ids.add(id);
-                    startsSegment = true;
+                    startsSegment = startsSegmentAfter(id);
                 }
             }
         }
@@ -69,10 +92,18 @@ abstract class VocabularyTokenizer implements Tokenizer {
     @Override
     public final String decode(int[] ids) {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
+        boolean rendered = false;
         for (int i = 0; i < ids.length; i++) {
             byte[] bytes = bytesOf(ids[i]);
-            // only the very first token loses its space, even when it renders empty (llama.cpp's rule)
-            int skip = i == 0 && dropsFirstSpace && bytes.length > 0 && bytes[0] == ' ' ? 1 : 0;
+            boolean first = switch (firstSpace) {
+                case KEEP -> false;
+                // only the very first token loses its space, even when it renders empty (llama.cpp's rule)
+                case FIRST_TOKEN -> i == 0;
+                // the first token that renders anything: Strip sees the fused output
+                case FIRST_BYTE -> !rendered;
+            };
+            rendered |= bytes.length > 0;
+            int skip = first && bytes.length > 0 && bytes[0] == ' ' ? 1 : 0;
             text.write(bytes, skip, bytes.length - skip);
         }
         byte[] all = text.toByteArray();
