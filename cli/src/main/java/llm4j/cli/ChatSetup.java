@@ -30,7 +30,8 @@ final class ChatSetup {
                 throw CliException.usage(e.getMessage());
             }
         } else {
-            template = ChatTemplates.fromModel(model.file().metadata());
+            // GGUF tokenizer.chat_template or a Hugging Face folder's tokenizer_config.json
+            template = model.chatTemplate().filter(src -> !src.isBlank()).map(src -> new ChatTemplate("model", src)).orElse(null);
             if (template == null) {
                 return null;
             }

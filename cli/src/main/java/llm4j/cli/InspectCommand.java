@@ -108,8 +108,13 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Whether llm4j can decode the tensor (a ggml type with kernels, or SMQ blocks). */
+    static boolean decodable(TensorView t) {
+        return !t.isGgmlLayout() || QuantFormats.has(t.type());
+    }
+
     private static void requireKernels(TensorView t) {
-        if (!QuantFormats.has(t.type())) {
+        if (!decodable(t)) {
             throw CliException.failure("tensor " + t.name() + " has type " + t.type() + ", which llm4j cannot dequantize");
         }
     }
@@ -157,12 +162,12 @@ final class InspectCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("index", all.indexOf(t));
             m.put("name", t.name());
-            m.put("type", t.type().label());
+            m.put("type", t.typeLabel());
             m.put("shape", t.shape());
             m.put("elements", t.elementCount());
             m.put("bytes", t.byteSize());
             m.put("offset", t.offset());
-            if (stats && QuantFormats.has(t.type())) {
+            if (stats && decodable(t)) {
                 TensorStats st = TensorStats.of(t);
                 Map<String, Object> sm = new LinkedHashMap<>();
                 sm.put("min", st.min());

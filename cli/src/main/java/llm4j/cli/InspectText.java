@@ -10,7 +10,6 @@ import llm4j.loader.Metadata;
 import llm4j.loader.MetadataValue;
 import llm4j.loader.ModelFile;
 import llm4j.loader.TensorView;
-import llm4j.quant.QuantFormats;
 
 /** The text form of {@code inspect}: a summary block, gguf-dump's key/value list and a tensor table. */
 final class InspectText {
@@ -79,10 +78,10 @@ final class InspectText {
                 "bytes", "offset", stats ? String.format(Locale.ROOT, " %12s %12s %12s %12s %5s %5s", "min", "max", "mean", "std", "nan", "inf") : "");
         for (TensorView t : tensors) {
             String shape = java.util.Arrays.stream(t.shape()).mapToObj(Long::toString).collect(Collectors.joining(", ", "[", "]"));
-            out.printf(Locale.ROOT, "%6d  %-32s %-6s %-22s %12d %12d %12d", all.indexOf(t), t.name(), t.type().label(), shape,
+            out.printf(Locale.ROOT, "%6d  %-32s %-6s %-22s %12d %12d %12d", all.indexOf(t), t.name(), t.typeLabel(), shape,
                     t.elementCount(), t.byteSize(), t.offset());
             if (stats) {
-                if (QuantFormats.has(t.type())) {
+                if (InspectCommand.decodable(t)) {
                     TensorStats s = TensorStats.of(t);
                     out.printf(Locale.ROOT, " %12.5g %12.5g %12.5g %12.5g %5d %5d", s.min(), s.max(), s.mean(), s.std(), s.nan(), s.inf());
                 } else {

@@ -6,8 +6,11 @@ import java.util.Map;
 import llm4j.loader.Metadata;
 import llm4j.loader.MetadataValue;
 import llm4j.loader.ModelFile;
+import llm4j.loader.ModelFormatException;
 import llm4j.loader.TensorView;
 import llm4j.loader.ValueType;
+import llm4j.model.ModelConfig;
+import llm4j.model.load.ModelSpec;
 import llm4j.quant.GgmlType;
 
 /**
@@ -40,7 +43,28 @@ record ModelSummary(String architecture, String name, long parameters, long file
             headDim = embedding / heads;
         }
         Long layers = number(md, p + "block_count");
+        Long context = number(md, p + "context_length");
         MetadataValue tokens = md.get("tokenizer.ggml.tokens").orElse(null);
+        Integer vocab = tokens == null ? null : tokens.length();
+        String tokenizer = string(md, "tokenizer.ggml.model");
+        boolean template = md.has("tokenizer.chat_template");
+        if (arch == null || layers == null) {
+            // a Hugging Face folder keeps these in config.json and tokenizer files: ask the model loader's reader
+            ModelSpec spec = spec(file);
+            if (spec != null) {
+                ModelConfig c = spec.config();
+                arch = c.architecture();
+                embedding = (long) c.dim();
+                heads = (long) c.heads();
+                kvHeads = (long) c.kvHeads();
+                headDim = (long) c.headDim();
+                layers = (long) c.layers();
+                context = (long) c.contextLength();
+                vocab = c.vocabSize();
+                tokenizer = spec.tokenizer().getClass().getSimpleName();
+                template = spec.chatTemplate().isPresent();
+            }
+        }
         Map<String, Long> kv = new LinkedHashMap<>();
         if (layers != null && kvHeads != null && headDim != null) {
             for (GgmlType t : new GgmlType[] {GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0}) {
@@ -49,9 +73,17 @@ record ModelSummary(String architecture, String name, long parameters, long file
             }
         }
         return new ModelSummary(arch, string(md, "general.name"), params, file.fileSize(), bytes,
-                params == 0 ? 0 : 8.0 * bytes / params, number(md, p + "context_length"), embedding, layers, heads,
-                kvHeads, headDim, string(md, "tokenizer.ggml.model"), tokens == null ? null : tokens.length(),
-                md.has("tokenizer.chat_template"), kv);
+                params == 0 ? 0 : 8.0 * bytes / params, context, embedding, layers, heads, kvHeads, headDim, tokenizer,
+                vocab, template, kv);
+    }
+
+    /** The model's hyper-parameters and tokenizer as the loader reads them, or null when it cannot (not a llama). */
+    private static ModelSpec spec(ModelFile file) {
+        try {
+            return ModelSpec.of(file);
+        } catch (ModelFormatException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static String string(Metadata md, String key) {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
             "  llm4j quantize in.gguf out.gguf Q4_0 --pure --output-tensor-type q8_0 -t 4"})
 final class QuantizeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "Model file to read (F32, F16, BF16 or quantized GGUF).")
+    @Parameters(index = "0", paramLabel = "IN", description = "GGUF or SMQ model to read (F32, F16, BF16 or quantized).")
     Path in;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "File to write.")
@@ -92,6 +92,14 @@ final class QuantizeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ModelFile file = ModelFiles.open(in);
              ExecutorService pool = Executors.newFixedThreadPool(workers, Thread.ofPlatform().daemon().name("llm4j-quantize-", 0).factory())) {
+            if (file.format().equals("safetensors")) {
+                // Hugging Face names and config.json need the converter's mapping (and Q/K permutation) first
+                throw CliException.failure(in + " is a Hugging Face checkpoint; convert it first: llm4j convert " + in
+                        + " model.gguf, then quantize model.gguf (or llm4j convert " + in + " model.gguf --type q8_0)");
+            }
+            if (!file.metadata().has("general.architecture")) {
+                throw CliException.failure(in + " has no general.architecture: not a model llm4j can quantize");
+            }
             List<Quantizer.Planned> plan;
             try {
                 plan = Quantizer.plan(file, options, w -> warn(err, w));

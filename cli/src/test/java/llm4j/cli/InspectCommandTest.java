@@ -145,6 +145,18 @@ class InspectCommandTest {
     }
 
     @Test
+    void huggingFaceFolderSummaryComesFromConfigJson() throws Exception {
+        JsonNode root = inspect("inspect", SharedData.root().resolve("models/safetensors/story-llama-2L-128d").toString(), "--json");
+        JsonNode s = root.get("summary");
+        assertEquals("safetensors", root.get("format").asText());
+        assertEquals("llama", s.get("architecture").asText());
+        assertEquals(2, s.get("layers").asInt());
+        assertEquals(128, s.get("embedding_length").asInt());
+        assertEquals(2048, s.get("vocab_size").asInt());
+        assertEquals(512, s.get("kv_bytes_per_token").get("f16").asInt()); // 2 x 2 layers x 4 KV heads x 16 dims x 2 bytes
+    }
+
+    @Test
     void badInputIsOneLine() {
         String model = SharedData.model("gguf/stories260K.gguf").toString();
         CliRunner.Result noTensor = CliRunner.run("inspect", model, "--dump");

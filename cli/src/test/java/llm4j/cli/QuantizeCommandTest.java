@@ -143,6 +143,10 @@ class QuantizeCommandTest {
         } finally {
             locked.toFile().setWritable(true);
         }
+        CliRunner.Result hf = CliRunner.run("quantize", SharedData.root().resolve("models/safetensors/story-llama-2L-128d").toString(),
+                out.toString(), "Q8_0");
+        assertEquals(1, hf.exitCode());
+        assertTrue(hf.err().contains("llm4j convert"), hf.err());
         CliRunner.Result missing = CliRunner.run("quantize", dir.resolve("nope.gguf").toString(), out.toString(), "Q8_0");
         assertEquals(1, missing.exitCode());
         assertEquals(1, missing.err().strip().lines().count(), missing.err());

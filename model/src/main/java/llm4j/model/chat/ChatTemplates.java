@@ -7,15 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 
-import llm4j.loader.Metadata;
-import llm4j.loader.MetadataValue;
-import llm4j.loader.ValueType;
 
-/** Where a chat's template comes from: an override (built-in name or Jinja file) or the model's metadata. */
+/** A chat template from {@code --chat-template} (built-in name or Jinja file), and the check that one renders. */
 public final class ChatTemplates {
-
-    /** The GGUF key holding a model's Jinja chat template. */
-    public static final String METADATA_KEY = "tokenizer.chat_template";
 
     /** Refuse template files beyond this size (real templates are a few KiB). */
     static final long MAX_FILE_BYTES = 1L << 20;
@@ -24,15 +18,6 @@ public final class ChatTemplates {
             ChatMessage.assistant("a"), ChatMessage.user("u"));
 
     private ChatTemplates() {
-    }
-
-    /** The model's own template, or null when it has none. */
-    public static ChatTemplate fromModel(Metadata metadata) {
-        MetadataValue v = metadata.get(METADATA_KEY).orElse(null);
-        if (v == null || v.type() != ValueType.STRING || ((String) v.value()).isBlank()) {
-            return null;
-        }
-        return new ChatTemplate("model", (String) v.value());
     }
 
     /**

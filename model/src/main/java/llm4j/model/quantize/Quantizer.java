@@ -18,6 +18,7 @@ import llm4j.loader.gguf.TensorSource;
 import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.QuantFormats;
+import llm4j.quant.WeightTensor;
 
 /**
  * Re-encodes a model file's tensors as llama-quantize does: {@link #plan} picks each tensor's type, and
@@ -34,8 +35,9 @@ public final class Quantizer {
     /** A tensor and the type it will be written in (its own type when copied unchanged). */
     public record Planned(TensorView tensor, GgmlType type) {
 
+        /** Whether the bytes are re-encoded (another type, or SMQ blocks becoming ggml blocks). */
         public boolean converted() {
-            return tensor.type() != type;
+            return tensor.type() != type || !tensor.isGgmlLayout();
         }
 
         public long outputBytes() {
@@ -63,8 +65,8 @@ public final class Quantizer {
         for (int i = 0; i < infos.size(); i++) {
             TensorView t = in.tensors().get(i);
             GgmlType type = plan.next(infos.get(i), warnings);
-            if (type != t.type()) {
-                if (!QuantFormats.has(t.type())) {
+            if (type != t.type() || !t.isGgmlLayout()) {
+                if (t.isGgmlLayout() && !QuantFormats.has(t.type())) {
                     throw new IllegalArgumentException("tensor " + t.name() + " has type " + t.type() + ", which llm4j cannot convert");
                 }
                 if (!QuantFormats.has(type)) {
@@ -107,11 +109,10 @@ public final class Quantizer {
         }
         GgmlType target = p.type();
         return sink -> {
-            QuantFormat from = QuantFormats.of(t.type());
-            QuantFormat to = QuantFormats.of(target);
             int cols = (int) t.cols();
             long rows = t.rows();
-            long inRow = t.type().bytesFor(cols);
+            WeightTensor from = t.matrix((int) rows, cols); // decodes ggml blocks and SMQ's alike
+            QuantFormat to = QuantFormats.of(target);
             long outRow = target.bytesFor(cols);
             int chunkRows = (int) Math.max(1, Math.min(rows, CHUNK_BYTES / Math.max(outRow, 4L * cols)));
             try (Arena arena = Arena.ofShared()) {
@@ -127,7 +128,7 @@ public final class Quantizer {
                         work.add(pool.submit(() -> {
                             float[] row = new float[cols];
                             for (int r = from0; r < to0; r++) {
-                                from.dequantize(t.data(), (base + r) * inRow, row, 0, cols);
+                                from.dequantizeRow((int) (base + r), row, 0);
                                 to.quantize(row, 0, cols, buffer, r * outRow);
                             }
                         }));
