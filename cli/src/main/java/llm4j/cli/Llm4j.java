@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Run large language models on the CPU, in pure Java.",
-        subcommands = {RunCommand.class, PerplexityCommand.class, SynthCommand.class, ConvertCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ChatCommand.class, InspectCommand.class, QuantizeCommand.class, ConvertCommand.class,
+                PerplexityCommand.class, SynthCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 runtime failure (bad model file, full context, I/O), 2 usage error.",
                 "Run 'llm4j COMMAND --help' for a command's options and an example."})
 public final class Llm4j implements Callable<Integer> {
@@ -62,6 +62,7 @@ public final class Llm4j implements Callable<Integer> {
         Llm4j root = new Llm4j();
         CommandLine cli = new CommandLine(root);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setDefaultValueProvider(new ConfigDefaults(UserConfig.configFile()));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> reportFailure(e, commandLine, root.debug));
         cli.setParameterExceptionHandler(Llm4j::reportUsageError);
         return cli;
@@ -85,11 +86,32 @@ public final class Llm4j implements Callable<Integer> {
         return EXIT_FAILURE;
     }
 
+    /** picocli's suggestions, or when it has none the closest option or command within two edits. */
+    private static void suggest(CommandLine.ParameterException e, PrintWriter err) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u)) {
+            return;
+        }
+        if (!u.getSuggestions().isEmpty()) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(u, err);
+            return;
+        }
+        CommandLine cmd = e.getCommandLine();
+        java.util.List<String> names = new java.util.ArrayList<>(cmd.getSubcommands().keySet());
+        cmd.getCommandSpec().options().forEach(o -> names.addAll(java.util.List.of(o.names())));
+        for (String arg : u.getUnmatched()) {
+            String best = Suggest.closest(arg, names);
+            if (best != null) {
+                err.println("Did you mean: " + best + "?");
+                return;
+            }
+        }
+    }
+
     private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         err.println("llm4j: " + e.getMessage());
-        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        suggest(e, err);
         err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return EXIT_USAGE;

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 /** {@code llm4j run}: one prompt in, streamed text out. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Generate text from a prompt. Only the generated text goes to standard output.",
-        footer = {"", "Example:", "  llm4j run ../shared/models/gguf/stories260K.gguf -p \"Once upon a time\" -n 64 --temp 0"})
+        footer = {"", "Examples:", "  llm4j run ../shared/models/gguf/stories260K.gguf -p \"Once upon a time\" -n 64 --temp 0",
+            "  llm4j run model.gguf --chat --system \"Answer in one line.\" -p \"Why is the sky blue?\""})
 final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
@@ -53,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    ChatOptions chat;
+
     @Option(names = "--verbose", description = "After the text, print load time, prompt and generation speed to stderr.")
     boolean verbose;
 
@@ -73,6 +77,9 @@ final class RunCommand implements Callable<Integer> {
         try (Model m = Model.load(path, LoadOptionsParser.parse(quantizeOnLoad)); WorkerPool pool = runtime.pool(err)) {
             long loadNanos = System.nanoTime() - t0;
             Tokenizer tokenizer = m.tokenizer();
+            if (chat.enabled()) {
+                text = chat.prompt(m, text, err);
+            }
             int[] tokens = tokenizer.encode(text, true, true);
             if (tokens.length == 0) {
                 throw CliException.failure("the prompt is empty and the model has no BOS token to start from");

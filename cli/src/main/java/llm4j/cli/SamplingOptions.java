@@ -63,21 +63,26 @@ public final class SamplingOptions {
     }
 
     SamplerSettings settings() {
-        if (temperature < 0) {
-            throw CliException.usage("--temp must be 0 (greedy) or positive, not " + temperature);
+        return validated(new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed));
+    }
+
+    /** {@code s} if every value is in range, else a usage error naming the flag (shared with chat's /set). */
+    static SamplerSettings validated(SamplerSettings s) {
+        if (s.temperature() < 0 || Float.isNaN(s.temperature())) {
+            throw CliException.usage("--temp must be 0 (greedy) or positive, not " + s.temperature());
         }
-        if (topP <= 0 || topP > 1) {
-            throw CliException.usage("--top-p must be in (0, 1], not " + topP);
+        if (!(s.topP() > 0 && s.topP() <= 1)) {
+            throw CliException.usage("--top-p must be in (0, 1], not " + s.topP());
         }
-        if (minP < 0 || minP > 1) {
-            throw CliException.usage("--min-p must be in [0, 1], not " + minP);
+        if (!(s.minP() >= 0 && s.minP() <= 1)) {
+            throw CliException.usage("--min-p must be in [0, 1], not " + s.minP());
         }
-        if (repeatPenalty <= 0) {
-            throw CliException.usage("--repeat-penalty must be positive, not " + repeatPenalty);
+        if (!(s.repeatPenalty() > 0)) {
+            throw CliException.usage("--repeat-penalty must be positive, not " + s.repeatPenalty());
         }
-        if (repeatLastN < 0) {
-            throw CliException.usage("--repeat-last-n must be 0 or more, not " + repeatLastN);
+        if (s.repeatLastN() < 0) {
+            throw CliException.usage("--repeat-last-n must be 0 or more, not " + s.repeatLastN());
         }
-        return new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed);
+        return s;
     }
 }

@@ -12,6 +12,17 @@ final class CliRunner {
     private CliRunner() {
     }
 
+    /** Runs with {@code stdin} as standard input (the chat's piped mode reads it). */
+    static synchronized Result runWithInput(String stdin, String... args) {
+        java.io.InputStream saved = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            return run(args);
+        } finally {
+            System.setIn(saved);
+        }
+    }
+
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

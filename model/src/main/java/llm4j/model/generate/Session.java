@@ -47,6 +47,14 @@ public final class Session {
         return kv.capacity();
     }
 
+    /** Continues after {@code positions} tokens the cache already holds (a restored prompt cache). */
+    public void resumeAt(int positions) {
+        if (positions < 0 || positions > kv.capacity()) {
+            throw new IllegalArgumentException("cannot resume at " + positions);
+        }
+        position = positions;
+    }
+
     /** Forgets everything evaluated (the cache is overwritten from position 0). */
     public void reset() {
         position = 0;

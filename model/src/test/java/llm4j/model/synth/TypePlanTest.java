@@ -70,7 +70,7 @@ class TypePlanTest {
         assertEquals(GgmlType.Q5_1, type(SynthType.Q5_K, s, "blk.0.ffn_up.weight", 576, 1536, 0));
         assertEquals(GgmlType.Q4_0, type(SynthType.Q2_K, s, "blk.0.ffn_up.weight", 576, 1536, 0));
         assertEquals(GgmlType.Q4_0, type(SynthType.Q3_K, s, "blk.0.ffn_up.weight", 576, 1536, 0));
-        assertEquals(GgmlType.F16, type(SynthType.Q4_0, s, "odd", 172, 64, 0));
+        assertEquals(GgmlType.F16, type(SynthType.Q4_0, s, "blk.0.odd.weight", 172, 64, 0));
         assertEquals(GgmlType.F32, type(SynthType.F32, s, "blk.0.ffn_up.weight", 576, 1536, 0));
     }
 }
