@@ -157,7 +157,7 @@ final class InspectCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("index", all.indexOf(t));
             m.put("name", t.name());
-            m.put("type", t.type().label());
+            m.put("type", t.typeLabel());
             m.put("shape", t.shape());
             m.put("elements", t.elementCount());
             m.put("bytes", t.byteSize());

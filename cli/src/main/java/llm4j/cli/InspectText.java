@@ -79,7 +79,7 @@ final class InspectText {
                 "bytes", "offset", stats ? String.format(Locale.ROOT, " %12s %12s %12s %12s %5s %5s", "min", "max", "mean", "std", "nan", "inf") : "");
         for (TensorView t : tensors) {
             String shape = java.util.Arrays.stream(t.shape()).mapToObj(Long::toString).collect(Collectors.joining(", ", "[", "]"));
-            out.printf(Locale.ROOT, "%6d  %-32s %-6s %-22s %12d %12d %12d", all.indexOf(t), t.name(), t.type().label(), shape,
+            out.printf(Locale.ROOT, "%6d  %-32s %-6s %-22s %12d %12d %12d", all.indexOf(t), t.name(), t.typeLabel(), shape,
                     t.elementCount(), t.byteSize(), t.offset());
             if (stats) {
                 if (QuantFormats.has(t.type())) {

@@ -1,18 +1,19 @@
 package llm4j.cli;
 
 import llm4j.loader.TensorView;
-import llm4j.quant.QuantFormat;
-import llm4j.quant.QuantFormats;
+import llm4j.quant.WeightTensor;
 
 /** Min, max, mean and standard deviation of a tensor's dequantized values, with NaN and Inf counts. */
 record TensorStats(double min, double max, double mean, double std, long nan, long inf) {
 
-    /** Reads the tensor row by row (rows are small; a whole tensor may not fit in a Java array). */
+    /**
+     * Reads the tensor row by row (rows are small; a whole tensor may not fit in a Java array), through the
+     * tensor's own decoder so that SMQ's separate-scale layouts read right too.
+     */
     static TensorStats of(TensorView t) {
-        QuantFormat format = QuantFormats.of(t.type());
         int cols = (int) t.cols();
-        long rows = t.rows();
-        long rowBytes = t.type().bytesFor(cols);
+        int rows = Math.toIntExact(t.rows());
+        WeightTensor w = t.matrix(rows, cols);
         float[] row = new float[cols];
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
@@ -21,8 +22,8 @@ record TensorStats(double min, double max, double mean, double std, long nan, lo
         long finite = 0;
         long nan = 0;
         long inf = 0;
-        for (long r = 0; r < rows; r++) {
-            format.dequantize(t.data(), r * rowBytes, row, 0, cols);
+        for (int r = 0; r < rows; r++) {
+            w.dequantizeRow(r, row, 0);
             for (float v : row) {
                 if (Float.isNaN(v)) {
                     nan++;
@@ -44,14 +45,13 @@ record TensorStats(double min, double max, double mean, double std, long nan, lo
 
     /** The first {@code limit} dequantized values, in storage order. */
     static float[] first(TensorView t, int limit) {
-        QuantFormat format = QuantFormats.of(t.type());
         int cols = (int) t.cols();
-        long rowBytes = t.type().bytesFor(cols);
+        WeightTensor w = t.matrix(Math.toIntExact(t.rows()), cols);
         int n = (int) Math.min(limit, t.elementCount());
         float[] out = new float[n];
         float[] row = new float[cols];
         for (int done = 0, r = 0; done < n; r++) {
-            format.dequantize(t.data(), (long) r * rowBytes, row, 0, cols);
+            w.dequantizeRow(r, row, 0);
             int take = Math.min(cols, n - done);
             System.arraycopy(row, 0, out, done, take);
             done += take;

@@ -83,6 +83,24 @@ class FormatsCliTest {
     }
 
     @Test
+    void inspectListsTheSmqSampleWithItsSchemes() {
+        CliRunner.Result r = CliRunner.run("inspect", SharedData.model("smq/benchmark-model.smq").toString(), "--stats");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(29, r.out().lines().filter(l -> l.contains("smq-q8_0/32")).count(), r.out());
+        assertTrue(r.out().contains("[64, 192]"), "the fused qkv weight, ggml order");
+    }
+
+    @Test
+    void quantizeWritesSmq() {
+        Path smq = dir.resolve("q8.smq");
+        Path stories = SharedData.model("gguf/stories260K-Q8_0.gguf");
+        CliRunner.Result r = CliRunner.run("quantize", stories.toString(), smq.toString(), "Q8_0", "--format", "smq");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(run(stories, "Once upon a time").substring(0, 40), run(smq, "Once upon a time").substring(0, 40));
+        assertEquals(2, CliRunner.run("quantize", stories.toString(), smq.toString(), "Q4_K", "--format", "smq").exitCode());
+    }
+
+    @Test
     void sampleSmqCannotRunAndSaysWhy() {
         CliRunner.Result r = CliRunner.run("run", SharedData.model("smq/benchmark-model.smq").toString(), "-p", "hi");
         assertOneLineFailure(r, "SmallMind-native checkpoint");
