@@ -30,7 +30,8 @@ final class ChatSetup {
                 throw CliException.usage(e.getMessage());
             }
         } else {
-            template = ChatTemplates.fromModel(model.file().metadata());
+            // GGUF/SMQ tokenizer.chat_template, or a Hugging Face folder's tokenizer_config.json
+            template = model.chatTemplate().filter(s -> !s.isBlank()).map(s -> new ChatTemplate("model", s)).orElse(null);
             if (template == null) {
                 return null;
             }
