@@ -30,8 +30,8 @@ final class ChatSetup {
                 throw CliException.usage(e.getMessage());
             }
         } else {
-            // GGUF tokenizer.chat_template or a Hugging Face folder's tokenizer_config.json
-            template = model.chatTemplate().filter(src -> !src.isBlank()).map(src -> new ChatTemplate("model", src)).orElse(null);
+            // GGUF/SMQ tokenizer.chat_template, or a Hugging Face folder's tokenizer_config.json
+            template = model.chatTemplate().filter(s -> !s.isBlank()).map(s -> new ChatTemplate("model", s)).orElse(null);
             if (template == null) {
                 return null;
             }

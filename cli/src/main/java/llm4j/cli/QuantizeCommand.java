@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import llm4j.loader.ModelFile;
 import llm4j.loader.ModelFiles;
 import llm4j.loader.gguf.GgufWriter;
+import llm4j.model.convert.ModelConverter;
 import llm4j.model.quantize.Mixture;
 import llm4j.model.quantize.Quantizer;
 import llm4j.quant.GgmlType;
@@ -54,7 +55,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--token-embedding-type", paramLabel = "T", description = "Type for token_embd.weight.")
     String tokenEmbeddingType;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "gguf", description = "Output container. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "gguf",
+            description = "Output container: gguf, or smq (SmallMind; TYPE F32, Q8_0 or Q4_0, blocks of 32, see 'llm4j convert'). Default: ${DEFAULT-VALUE}.")
     String format;
 
     @Option(names = "--verbose", description = "List every tensor with its old and new type.")
@@ -71,6 +73,9 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (format.equalsIgnoreCase("smq")) {
+            return toSmq(stdout, err);
+        }
         Mixture mixture = Mixture.byName(type);
         if (mixture == null) {
             throw CliException.usage("unsupported type '" + type + "' (llm4j quantizes to " + String.join(", ", Mixture.names()) + ")");
@@ -78,7 +83,7 @@ final class QuantizeCommand implements Callable<Integer> {
         GgmlType outputType = tensorType("--output-tensor-type", outputTensorType);
         GgmlType embeddingType = tensorType("--token-embedding-type", tokenEmbeddingType);
         if (!format.equalsIgnoreCase("gguf")) {
-            throw CliException.usage("--format " + format + " is not supported (gguf)");
+            throw CliException.usage("--format " + format + " is not supported (gguf or smq)");
         }
         if (threads < 0) {
             throw CliException.usage("-t must be at least 1 (or 0 for every core), not " + threads);
@@ -129,6 +134,32 @@ final class QuantizeCommand implements Callable<Integer> {
                     (System.nanoTime() - start) / 1e9);
             stdout.flush();
         }
+        return 0;
+    }
+
+    /** SMQ output: SmallMind's own schemes, written by the converter (ggml Q8_0/Q4_0 sources are repacked loss-free). */
+    private int toSmq(PrintWriter stdout, PrintWriter err) throws Exception {
+        String scheme = type.toLowerCase(Locale.ROOT);
+        if (!List.of("f32", "q8_0", "q4_0").contains(scheme)) {
+            throw CliException.usage("--format smq holds F32, Q8_0 and Q4_0, not '" + type + "'");
+        }
+        if (pure || outputTensorType != null || tokenEmbeddingType != null) {
+            throw CliException.usage("--pure, --output-tensor-type and --token-embedding-type apply to GGUF output only");
+        }
+        if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
+            throw CliException.usage("OUT must be another file than IN");
+        }
+        checkOutputDirectory();
+        long start = System.nanoTime();
+        try {
+            ModelConverter.convert(in, out, new ModelConverter.Options(ModelConverter.Target.SMQ, scheme, 32),
+                    new DelayedProgress(new ByteProgress(err, "quantize " + out.getFileName()))::update);
+        } catch (IOException e) {
+            throw CliException.failure(e.getMessage());
+        }
+        stdout.printf(Locale.ROOT, "%s: smq %s, %s, %.1f s%n", out, type.toUpperCase(Locale.ROOT),
+                InspectCommand.size(Files.size(out)), (System.nanoTime() - start) / 1e9);
+        stdout.flush();
         return 0;
     }
 

@@ -84,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        var settings = sampling.settings();
+        sampling.settings(); // flags are checked before the model loads; the model may supply defaults later
         Path path = ModelLocator.resolve(model);
         String text = PromptInput.read(prompt, promptFile, System.in, err);
         long t0 = System.nanoTime();
@@ -112,7 +112,8 @@ final class RunCommand implements Callable<Integer> {
             int fed = caching == null ? 0 : caching.restore();
             session.resumeAt(fed);
             Utf8StreamDecoder decoder = new Utf8StreamDecoder();
-            Sampler sampler = new Sampler(settings, m.config().vocabSize());
+            Sampler sampler = new Sampler(sampling.settings(m.generationDefaults(), spec.commandLine().getParseResult()),
+                    m.config().vocabSize());
             GenerationStats stats;
             try {
                 stats = Generator.generate(session, tokens, fed, caching == null ? null : caching::save, maxTokens, sampler,

@@ -1,6 +1,8 @@
 package llm4j.cli;
 
+import llm4j.model.GenerationDefaults;
 import llm4j.model.sample.SamplerSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Sampler flags with llama.cpp's names and defaults, shared by the generating commands. */
@@ -33,6 +35,32 @@ public final class SamplingOptions {
     @Option(names = {"-s", "--seed"}, paramLabel = "N", defaultValue = "-1",
             description = "Random seed; -1 picks one. Default: ${DEFAULT-VALUE}.")
     long seed;
+
+    /**
+     * The settings, where each option the command line did not give takes the model's own default when it ships one
+     * (generation_config.json, GGUF general.sampling.*), as llama.cpp does.
+     */
+    SamplerSettings settings(GenerationDefaults model, CommandLine.ParseResult given) {
+        if (!given.hasMatchedOption("--temp") && model.temperature() != null) {
+            temperature = model.temperature();
+        }
+        if (!given.hasMatchedOption("--top-k") && model.topK() != null) {
+            topK = model.topK();
+        }
+        if (!given.hasMatchedOption("--top-p") && model.topP() != null && model.topP() > 0 && model.topP() <= 1) {
+            topP = model.topP();
+        }
+        if (!given.hasMatchedOption("--min-p") && model.minP() != null && model.minP() >= 0 && model.minP() <= 1) {
+            minP = model.minP();
+        }
+        if (!given.hasMatchedOption("--repeat-penalty") && model.repeatPenalty() != null && model.repeatPenalty() > 0) {
+            repeatPenalty = model.repeatPenalty();
+        }
+        if (temperature < 0) {
+            temperature = 0; // a model's negative temperature means nothing; greedy is the safe reading
+        }
+        return settings();
+    }
 
     SamplerSettings settings() {
         return validated(new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed));

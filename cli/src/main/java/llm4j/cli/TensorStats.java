@@ -6,11 +6,14 @@ import llm4j.quant.WeightTensor;
 /** Min, max, mean and standard deviation of a tensor's dequantized values, with NaN and Inf counts. */
 record TensorStats(double min, double max, double mean, double std, long nan, long inf) {
 
-    /** Reads the tensor row by row (rows are small; a whole tensor may not fit in a Java array). */
+    /**
+     * Reads the tensor row by row (rows are small; a whole tensor may not fit in a Java array), through the
+     * tensor's own decoder so that SMQ's separate-scale layouts read right too.
+     */
     static TensorStats of(TensorView t) {
         int cols = (int) t.cols();
-        int rows = (int) t.rows();
-        WeightTensor m = t.matrix(rows, cols); // any layout: ggml blocks or SMQ's
+        int rows = Math.toIntExact(t.rows());
+        WeightTensor w = t.matrix(rows, cols);
         float[] row = new float[cols];
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
@@ -20,7 +23,7 @@ record TensorStats(double min, double max, double mean, double std, long nan, lo
         long nan = 0;
         long inf = 0;
         for (int r = 0; r < rows; r++) {
-            m.dequantizeRow(r, row, 0);
+            w.dequantizeRow(r, row, 0);
             for (float v : row) {
                 if (Float.isNaN(v)) {
                     nan++;
@@ -43,12 +46,12 @@ record TensorStats(double min, double max, double mean, double std, long nan, lo
     /** The first {@code limit} dequantized values, in storage order. */
     static float[] first(TensorView t, int limit) {
         int cols = (int) t.cols();
-        WeightTensor m = t.matrix((int) t.rows(), cols);
+        WeightTensor w = t.matrix(Math.toIntExact(t.rows()), cols);
         int n = (int) Math.min(limit, t.elementCount());
         float[] out = new float[n];
         float[] row = new float[cols];
         for (int done = 0, r = 0; done < n; r++) {
-            m.dequantizeRow(r, row, 0);
+            w.dequantizeRow(r, row, 0);
             int take = Math.min(cols, n - done);
             System.arraycopy(row, 0, out, done, take);
             done += take;

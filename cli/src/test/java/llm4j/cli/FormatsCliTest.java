@@ -66,6 +66,40 @@ class FormatsCliTest {
         assertEquals(run(stories, "Once upon a time"), run(smq, "Once upon a time"));
     }
 
+    /** A model's own sampling defaults (here GGUF general.sampling.temp = 0) apply when the flag is not given. */
+    @Test
+    void modelSamplingDefaultsApplyUnlessAFlagIsGiven() throws Exception {
+        Path stories = SharedData.model("gguf/stories260K.gguf");
+        Path greedy = dir.resolve("greedy.gguf");
+        try (var f = llm4j.loader.ModelFiles.open(stories)) {
+            llm4j.loader.gguf.GgufWriter.copyOf(f).putFloat32("general.sampling.temp", 0f).write(greedy);
+        }
+        String want = run(stories, "The little dog");
+        for (String seed : new String[] {"1", "2"}) {
+            CliRunner.Result r = CliRunner.run("run", greedy.toString(), "-p", "The little dog", "-n", "64", "-s", seed, "-t", "2");
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals(want, r.out());
+        }
+    }
+
+    @Test
+    void inspectListsTheSmqSampleWithItsSchemes() {
+        CliRunner.Result r = CliRunner.run("inspect", SharedData.model("smq/benchmark-model.smq").toString(), "--stats");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(29, r.out().lines().filter(l -> l.contains("smq-q8_0/32")).count(), r.out());
+        assertTrue(r.out().contains("[64, 192]"), "the fused qkv weight, ggml order");
+    }
+
+    @Test
+    void quantizeWritesSmq() {
+        Path smq = dir.resolve("q8.smq");
+        Path stories = SharedData.model("gguf/stories260K-Q8_0.gguf");
+        CliRunner.Result r = CliRunner.run("quantize", stories.toString(), smq.toString(), "Q8_0", "--format", "smq");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(run(stories, "Once upon a time").substring(0, 40), run(smq, "Once upon a time").substring(0, 40));
+        assertEquals(2, CliRunner.run("quantize", stories.toString(), smq.toString(), "Q4_K", "--format", "smq").exitCode());
+    }
+
     @Test
     void sampleSmqCannotRunAndSaysWhy() {
         CliRunner.Result r = CliRunner.run("run", SharedData.model("smq/benchmark-model.smq").toString(), "-p", "hi");
