@@ -56,8 +56,8 @@ public final class Model implements AutoCloseable {
             }
             WeightQuantizer quantizer = options.quantizeTo() == null ? null : new WeightQuantizer(options.quantizeTo(), arena);
             ModelWeights weights = WeightBinder.bind(file, config, spec.names(), quantizer);
-            Rope rope = new Rope(config.ropeStyle(), config.ropeDim(), config.ropeBase(),
-                    WeightBinder.ropeFactors(file, config), config.ropeScale());
+            float[] ropeFactors = spec.ropeFactors() != null ? spec.ropeFactors() : WeightBinder.ropeFactors(file, config);
+            Rope rope = new Rope(config.ropeStyle(), config.ropeDim(), config.ropeBase(), ropeFactors, config.ropeScale());
             return new Model(file, arena, spec, new Transformer(config, weights, rope));
         } catch (ModelFormatException e) {
             arena.close();

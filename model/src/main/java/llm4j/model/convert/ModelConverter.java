@@ -1,6 +1,9 @@
 package llm4j.model.convert;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +21,7 @@ import llm4j.model.ModelConfig;
 import llm4j.model.RopeStyle;
 import llm4j.model.load.ModelSpec;
 import llm4j.model.load.TensorNames;
+import llm4j.quant.GgmlType;
 
 /**
  * Rewrites a runnable llama-family model (GGUF, SMQ or Hugging Face folder) as GGUF or SMQ with the metadata needed
@@ -27,6 +31,8 @@ import llm4j.model.load.TensorNames;
  * converter does; all files are written atomically.
  */
 public final class ModelConverter {
+
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public enum Target {
         GGUF, SMQ;
@@ -64,7 +70,7 @@ public final class ModelConverter {
             Map<String, MetadataValue> metadata = hf
                     ? HfMetadata.of(Files.isDirectory(in) ? in : in.toAbsolutePath().getParent(), spec)
                     : new LinkedHashMap<>(file.metadata().asMap());
-            List<ConvertedTensor> tensors = hf ? fromHuggingFace(file, spec.config()) : fromGgufNames(file);
+            List<ConvertedTensor> tensors = hf ? fromHuggingFace(file, spec) : fromGgufNames(file);
             switch (options.target()) {
                 case GGUF -> GgufOutput.write(metadata, tensors,
                         options.type() == null ? null : GgufOutput.parseType(options.type()), out, progress);
@@ -78,7 +84,8 @@ public final class ModelConverter {
         return file.tensors().stream().map(t -> new ConvertedTensor(t.name(), t, 0)).toList();
     }
 
-    private static List<ConvertedTensor> fromHuggingFace(ModelFile file, ModelConfig c) throws ModelFormatException {
+    private static List<ConvertedTensor> fromHuggingFace(ModelFile file, ModelSpec spec) throws ModelFormatException {
+        ModelConfig c = spec.config();
         // GGUF llama files pair dimensions 2i/2i+1 for RoPE; Hugging Face Q/K rows pair i with i + d/2
         boolean permute = c.ropeStyle() == RopeStyle.NEOX && HfMetadata.ggufArchitecture(c).equals("llama");
         TensorView embedding = file.tensor(TensorNames.HF.embedding()).orElse(null);
@@ -99,6 +106,18 @@ public final class ModelConverter {
                     : name.endsWith("attn_k.weight") || name.endsWith("attn_k.bias") ? c.kvHeads() : 0;
             out.add(new ConvertedTensor(name, t, heads));
         }
+        if (spec.ropeFactors() != null) {
+            // GGUF has no key for llama3 rope scaling: llama.cpp's converter stores the divisors as this tensor
+            out.add(new ConvertedTensor("rope_freqs.weight", f32Vector("rope_freqs.weight", spec.ropeFactors()), 0));
+        }
         return out;
+    }
+
+    private static TensorView f32Vector(String name, float[] values) {
+        MemorySegment data = MemorySegment.ofArray(new byte[values.length * Float.BYTES]);
+        for (int i = 0; i < values.length; i++) {
+            data.setAtIndex(LE_FLOAT, i, values[i]);
+        }
+        return new TensorView(name, GgmlType.F32, new long[] {values.length}, 0, data);
     }
 }

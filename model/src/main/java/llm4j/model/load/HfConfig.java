@@ -96,8 +96,27 @@ public final class HfConfig {
                 }
                 yield (float) (1.0 / factor);
             }
-            default -> throw new ModelFormatException(file, -1, "rope_scaling type '" + type + "' is not supported (llm4j knows linear)");
+            case "llama3" -> 1f; // per-pair divisors instead: ropeFactors
+            default -> throw new ModelFormatException(file, -1, "rope_scaling type '" + type + "' is not supported (llm4j knows linear and llama3)");
         };
+    }
+
+    /**
+     * The per-pair angle divisors of llama3 RoPE scaling, or null when {@code config.json} asks for none (default and
+     * linear scaling live in {@link ModelConfig#ropeScale()}).
+     */
+    public static float[] ropeFactors(JsonNode cfg, ModelConfig c, Path file) throws ModelFormatException {
+        JsonNode scaling = cfg.get("rope_scaling");
+        if (scaling == null || scaling.isNull()
+                || !scaling.path("rope_type").asText(scaling.path("type").asText("")).equals("llama3")) {
+            return null;
+        }
+        Llama3RopeScaling llama3 = Llama3RopeScaling.of(scaling);
+        String problem = llama3.problem();
+        if (problem != null) {
+            throw new ModelFormatException(file, -1, problem);
+        }
+        return llama3.divisors(c.ropeBase(), c.ropeDim());
     }
 
     private static int positive(JsonNode cfg, String key, int max, Path file) throws ModelFormatException {

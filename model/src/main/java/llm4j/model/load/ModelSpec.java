@@ -16,9 +16,12 @@ import llm4j.model.tokenizer.Tokenizers;
  * Everything a model file says besides its tensors: hyper-parameters, tokenizer, the naming scheme of its tensors,
  * chat template and sampling defaults. GGUF and SMQ say it in GGUF-style metadata keys; a Hugging Face folder in
  * config.json, tokenizer.json and their companions.
+ *
+ * @param ropeFactors per-pair RoPE angle divisors computed from config.json (llama3 scaling), or null: a GGUF file
+ *                    carries them as its {@code rope_freqs.weight} tensor, if at all
  */
 public record ModelSpec(ModelConfig config, Tokenizer tokenizer, TensorNames names, Optional<String> chatTemplate,
-                        GenerationDefaults generationDefaults) {
+                        GenerationDefaults generationDefaults, float[] ropeFactors) {
 
     public static final String CHAT_TEMPLATE = "tokenizer.chat_template";
 
@@ -35,7 +38,8 @@ public record ModelSpec(ModelConfig config, Tokenizer tokenizer, TensorNames nam
         ModelConfig config = HfConfig.read(folder.config(), dir.resolve(HfFolder.CONFIG));
         Tokenizer tokenizer = folder.tokenizer(config.vocabSize());
         return new ModelSpec(config, tokenizer, TensorNames.HF, folder.chatTemplate(),
-                GenerationDefaults.fromGenerationConfig(folder.generationConfig()));
+                GenerationDefaults.fromGenerationConfig(folder.generationConfig()),
+                HfConfig.ropeFactors(folder.config(), config, dir.resolve(HfFolder.CONFIG)));
     }
 
     private static ModelSpec fromMetadata(ModelFile file) throws ModelFormatException {
@@ -51,6 +55,6 @@ public record ModelSpec(ModelConfig config, Tokenizer tokenizer, TensorNames nam
         Tokenizer tokenizer = Tokenizers.fromMetadata(md);
         ModelConfig config = GgufConfig.read(md, tokenizer.vocabSize());
         Optional<String> template = md.has(CHAT_TEMPLATE) ? Optional.of(md.getString(CHAT_TEMPLATE)) : Optional.empty();
-        return new ModelSpec(config, tokenizer, TensorNames.GGUF, template, GenerationDefaults.fromMetadata(md));
+        return new ModelSpec(config, tokenizer, TensorNames.GGUF, template, GenerationDefaults.fromMetadata(md), null);
     }
 }
