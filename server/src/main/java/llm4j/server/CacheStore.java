@@ -5,9 +5,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ExecutorService;
@@ -51,8 +54,16 @@ final class CacheStore implements PrefixCache.Listener, AutoCloseable {
         this.modelId = Files.isRegularFile(file) ? PromptCacheFile.sha256(file) : "path:" + file.toAbsolutePath();
     }
 
+    /** The file name of an entry: a digest of its tokens, so distinct entries never share a file. */
     private static String name(int[] tokens) {
-        return HexFormat.of().toHexDigits(Arrays.hashCode(tokens)) + "-" + tokens.length;
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer b = ByteBuffer.allocate(4 * tokens.length);
+            b.asIntBuffer().put(tokens);
+            return HexFormat.of().formatHex(md.digest(b.array()), 0, 16) + "-" + tokens.length;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private PagedKvCache scratch() {
