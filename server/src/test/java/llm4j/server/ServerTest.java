@@ -243,6 +243,20 @@ class ServerTest {
     }
 
     @Test
+    void aRequestPastItsTimeoutGets503() throws Exception {
+        ServerConfig c = ServerFixture.config(1, 2, 256, KvSettings.defaults(), null, 0, null);
+        ServerConfig expiring = new ServerConfig(c.host(), c.port(), c.modelId(), c.parallel(), c.queue(), c.context(), c.batch(),
+                c.kv(), c.sampling(), c.apiKey(), c.cacheTtl(), c.cacheMemCap(), c.cacheDir(), java.time.Duration.ofNanos(1),
+                c.maxBodyBytes());
+        try (ServerFixture s = new ServerFixture(model, pool, expiring)) {
+            HttpResponse<String> r = s.post("/v1/completions", body("Once upon a time", 8, ""));
+            assertError(r, 503, null);
+            assertEquals("timeout", ServerFixture.json(r).at("/error/code").asText());
+            assertEquals(1, s.metric("llm4j_requests_timed_out_total"));
+        }
+    }
+
+    @Test
     void thirtyTwoClientsTimesEightRequestsAllCompleteOrGet503UnderTheKvCap() throws Exception {
         long cap = 4 * 96 * 1024;
         KvSettings kv = KvSettings.defaults().withCap(cap, KvOverflow.ERROR).withKeepRecent(64);
