@@ -10,6 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import llm4j.model.Model;
 import llm4j.model.generate.ContextFullException;
 import llm4j.model.kv.KvCapacityException;
+import llm4j.model.kv.KvOverflow;
 import llm4j.model.kv.PagedKvCache;
 import llm4j.model.parallel.WorkerPool;
 
@@ -50,6 +51,19 @@ final class Engine implements AutoCloseable {
 
     void start() {
         thread.start();
+    }
+
+    /**
+     * Bytes a slot's cache needs for {@code positions} even with everything the ladder may demote at its
+     * lowest rung, or 0 when the slots have no cap or do not refuse (evict, shift) when it is reached.
+     */
+    long minimumBytes(int positions) {
+        PagedKvCache kv = slots[0].kv();
+        return kv.settings().capped() && kv.settings().overflow() == KvOverflow.ERROR ? kv.minimumBytes(positions) : 0;
+    }
+
+    long slotCapBytes() {
+        return slots[0].kv().settings().capBytes();
     }
 
     /** Queues {@code job}; a 503 when every slot is busy and the queue is full. */

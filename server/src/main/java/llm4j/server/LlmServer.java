@@ -227,6 +227,12 @@ public final class LlmServer implements AutoCloseable {
             throw new ApiException(400, "invalid_request_error", param, "context_length_exceeded", "the prompt is "
                     + tokens.length + " tokens but the context holds " + config.context(), null);
         }
+        long needed = engine.minimumBytes(tokens.length);
+        if (needed > engine.slotCapBytes()) {
+            throw new ApiException(400, "invalid_request_error", param, "context_length_exceeded", "the prompt is "
+                    + tokens.length + " tokens, which need " + needed + " bytes of KV cache even at the lowest rung; each of the "
+                    + config.parallel() + " slots has " + engine.slotCapBytes() + " bytes of --kv-mem-cap", null);
+        }
         return tokens;
     }
 

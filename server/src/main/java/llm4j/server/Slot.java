@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import llm4j.model.Model;
 import llm4j.model.generate.Session;
+import llm4j.model.kv.KvCapacityException;
 import llm4j.model.kv.KvSnapshot;
 import llm4j.model.kv.PagedKvCache;
 import llm4j.model.parallel.WorkerPool;
@@ -128,7 +129,13 @@ final class Slot {
                 finish("length");
                 return false;
             }
-            session.feed(next);
+            try {
+                session.feed(next);
+            } catch (KvCapacityException full) {
+                // the slot's share of --kv-mem-cap is exhausted mid-reply: end it like a full context
+                finish("length");
+                return false;
+            }
             return true;
         } finally {
             metrics.generateNanos.addAndGet(System.nanoTime() - t0);

@@ -257,6 +257,22 @@ class ServerTest {
     }
 
     @Test
+    void aSlotsShareOfTheKvCapLimitsPromptsAndReplies() throws Exception {
+        KvSettings kv = KvSettings.defaults().withCap(2 * 64 * 1024, KvOverflow.ERROR).withKeepRecent(32);
+        try (ServerFixture s = new ServerFixture(model, pool, ServerFixture.config(2, 2, 2048, kv, null, 0, null))) {
+            String longPrompt = Files.readString(SharedData.file("golden/corpus.txt")).substring(0, 1400);
+            HttpResponse<String> refused = s.post("/v1/completions", body(longPrompt, 4, ""));
+            assertError(refused, 400, "prompt");
+            JsonNode j = ServerFixture.json(s.post("/v1/completions", body("Once upon a time", 1500, ",\"temperature\":0.8,\"seed\":3")));
+            assertEquals("length", j.at("/choices/0/finish_reason").asText(), j.toString());
+            int generated = j.at("/usage/completion_tokens").asInt();
+            assertTrue(generated > 32 && generated < 1500, generated + " tokens");
+            assertTrue(s.server.metrics().kvPeakBytes() <= 2 * 64 * 1024);
+            assertEquals(0, s.metric("llm4j_internal_errors_total"));
+        }
+    }
+
+    @Test
     void thirtyTwoClientsTimesEightRequestsAllCompleteOrGet503UnderTheKvCap() throws Exception {
         long cap = 4 * 96 * 1024;
         KvSettings kv = KvSettings.defaults().withCap(cap, KvOverflow.ERROR).withKeepRecent(64);
