@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import llm4j.model.Model;
 import llm4j.model.chat.ChatTemplate;
 import llm4j.model.kv.KvSettings;
+import llm4j.model.load.SessionMemory;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.server.LlmServer;
 import llm4j.server.ServerConfig;
@@ -117,7 +118,7 @@ final class ServeCommand implements Callable<Integer> {
         Path path = ModelLocator.resolve(model);
         try (Model m = Model.load(path, LoadOptionsParser.parse(quantizeOnLoad)); WorkerPool pool = runtime.pool(err)) {
             int ctx = runtime.context(m.config(), err);
-            m.requireMemoryFor(ctx, Math.min(runtime.batchSize(), ctx), 1, pool.threads());
+            requireHeap(m, path, ctx, pool.threads(), kv, cacheCap);
             // the cap is global: each slot gets an equal share; check one slot's share like run checks its cache
             kvOptions.newCache(m, ctx, 1);
             if (kv.capped()) {
@@ -154,6 +155,27 @@ final class ServeCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
+    }
+
+    /**
+     * Fails with one line unless N slots (each a KV cache, at most its share of --kv-mem-cap, and activation
+     * buffers) plus the prefix cache's cap fit the free heap: otherwise the server would start and fail later.
+     */
+    private void requireHeap(Model m, Path path, int ctx, int threads, KvSettings kv, long cacheCap) throws Exception {
+        m.requireMemoryFor(ctx, Math.min(runtime.batchSize(), ctx), 1, threads); // one slot: the usual message
+        SessionMemory one = SessionMemory.of(path, m.config(), ctx, Short.BYTES, Math.min(runtime.batchSize(), ctx), 1, threads);
+        long kvPerSlot = kv.capped() ? Math.min(one.kvBytes(), kv.capBytes() / parallel) : one.kvBytes();
+        long slots = parallel * (kvPerSlot + one.activationBytes());
+        long free = SessionMemory.freeHeap();
+        if (slots > free) {
+            throw CliException.failure(String.format(Locale.ROOT, "%d slots need %d MiB of heap (KV cache and buffers) but %d MiB "
+                    + "is free; lower --parallel or -c, set --kv-mem-cap, or raise -Xmx (LLM4J_JAVA_OPTS)", parallel, slots >> 20, free >> 20));
+        }
+        if (cacheCap > free - slots) {
+            throw CliException.failure(String.format(Locale.ROOT, "--cache-mem-cap %d MiB does not fit the %d MiB of heap the slots "
+                    + "leave free; lower it (0 disables the prefix cache) or raise -Xmx (LLM4J_JAVA_OPTS)", cacheCap >> 20,
+                    (free - slots) >> 20));
+        }
     }
 
     static String modelName(Path path) {

@@ -31,6 +31,16 @@ class ServeCommandTest {
     }
 
     @Test
+    void slotsAndAPrefixCacheBeyondTheHeapFailBeforeListening() {
+        CliRunner.Result r = CliRunner.run("serve", MODEL, "--port", "0", "--cache-mem-cap", "1T");
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--cache-mem-cap"), r.err());
+        r = CliRunner.run("serve", MODEL, "--port", "0", "--parallel", "200000", "-c", "2048");
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("200000 slots need"), r.err());
+    }
+
+    @Test
     void durationsTakeAUnit() {
         assertEquals(Duration.ofSeconds(90), ServeCommand.duration("--x", "90s"));
         assertEquals(Duration.ofMinutes(30), ServeCommand.duration("--x", "30m"));
