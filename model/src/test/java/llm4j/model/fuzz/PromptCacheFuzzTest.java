@@ -90,10 +90,15 @@ class PromptCacheFuzzTest {
     }
 
     /** Loads {@code bytes} into a fresh cache; when something is restored, the session continues the prompt. */
+    /** What the last successful load returned (cases run one at a time). */
+    private volatile PromptCacheFile.LoadResult lastLoad;
+
     private Void loadAndContinue(String which, Path file, byte[] bytes) throws Exception {
+        lastLoad = null;
         Files.write(file, bytes);
         PagedKvCache kv = model.newCache(CONTEXT, settings(which));
         PromptCacheFile.LoadResult r = PromptCacheFile.load(file, SHA, kv, prompt);
+        lastLoad = r;
         assertTrue(r.restored() >= 0 && r.restored() < prompt.length, "restored " + r.restored());
         assertTrue(r.mismatch() == null || r.restored() == 0);
         Session session = new Session(model.transformer(), kv, pool, 32);
@@ -284,8 +289,10 @@ class PromptCacheFuzzTest {
                 }
                 byte[] damaged = fixCrc ? withCrc(bytes) : bytes;
                 Exception e = cases.check(which + " case " + i + " (" + what + ")", () -> loadAndContinue(which, file, damaged));
-                if (!fixCrc && !Arrays.equals(damaged, original)) {
-                    assertNotNull(e, which + " case " + i + " (" + what + ") was accepted");
+                if (!fixCrc && !Arrays.equals(damaged, original) && e == null) {
+                    // a flip the CRC cannot have seen yet: in the version, model sha or configuration, which
+                    // makes a readable file for something else (ignored with a warning)
+                    assertNotNull(lastLoad.mismatch(), which + " case " + i + " (" + what + ") was restored");
                 }
                 if (e != null) {
                     assertOneLine(e);
