@@ -170,6 +170,51 @@ class AtomicFileTest {
         assertEquals(List.of(target), files());
     }
 
+    /**
+     * SIGKILL runs no shutdown hook, so a killed write leaves its temp file; the next write of the same target
+     * deletes it, while the temp file of a write still running in another process is left alone.
+     */
+    @Test
+    void tempFileOfAKilledWriteIsRemovedByTheNextWriteButALiveOneIsNot() throws Exception {
+        Path target = dir.resolve("model.gguf");
+        Files.writeString(target, "previous");
+        Process killed = startSlowWriter(target);
+        killed.destroyForcibly();
+        assertTrue(killed.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(2, files().size(), "SIGKILL leaves the temp file: " + files());
+        assertEquals("previous", Files.readString(target));
+        Path other = dir.resolve("other.gguf");
+        Process live = startSlowWriter(other);
+        try {
+            AtomicFile.write(target, "next".getBytes(StandardCharsets.UTF_8));
+            AtomicFile.write(other.resolveSibling("third.gguf"), new byte[1]);
+            assertEquals("next", Files.readString(target));
+            List<Path> left = files();
+            assertEquals(3, left.size(), "only the live writer's temp file may remain: " + left);
+            assertTrue(left.stream().anyMatch(p -> AtomicFile.isTempName(p.getFileName().toString(), ".other.gguf.")), left.toString());
+            AtomicFile.removeStaleTemps(dir, ".other.gguf."); // its writer holds the lock: still there
+            assertEquals(left, files());
+        } finally {
+            live.destroyForcibly();
+            live.waitFor(20, TimeUnit.SECONDS);
+        }
+        assertTrue(AtomicFile.isTempName(".a.gguf.0123abcdef.tmp", ".a.gguf."));
+        assertFalse(AtomicFile.isTempName(".a.gguf.notes.tmp", ".a.gguf."));
+        assertFalse(AtomicFile.isTempName(".a.gguf.tmp", ".a.gguf."));
+    }
+
+    /** A child JVM in the middle of writing {@code target}, once it has said so. */
+    private static Process startSlowWriter(Path target) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                SlowWriter.class.getName(), target.toString())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("writing", out.readLine());
+        return p;
+    }
+
     /** Child process for the test above: starts a write and never finishes it. */
     public static final class SlowWriter {
         public static void main(String[] args) throws Exception {

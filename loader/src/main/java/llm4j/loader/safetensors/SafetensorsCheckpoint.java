@@ -27,6 +27,9 @@ public final class SafetensorsCheckpoint implements ModelFile {
     public static final String SINGLE = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
 
+    /** Largest index file read (real ones list a few thousand tensors in well under a megabyte). */
+    static final long MAX_INDEX = 16L << 20;
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path dir;
@@ -72,7 +75,12 @@ public final class SafetensorsCheckpoint implements ModelFile {
                 if (opened.containsKey(shard)) {
                     continue;
                 }
-                Path shardPath = dir.resolve(shard);
+                Path shardPath;
+                try {
+                    shardPath = dir.resolve(shard);
+                } catch (java.nio.file.InvalidPathException bad) {
+                    throw new ModelFormatException(index, -1, "shard name for tensor '" + e.getKey() + "' is not a valid file name");
+                }
                 if (!Files.isRegularFile(shardPath)) {
                     throw new ModelFormatException(index, -1, "shard " + shard + " (listed for tensor '" + e.getKey()
                             + "') is missing from " + dir);
@@ -106,9 +114,16 @@ public final class SafetensorsCheckpoint implements ModelFile {
     private static Map<String, String> weightMap(Path index) throws ModelFormatException {
         JsonNode root;
         try {
+            // real indexes are tens of kilobytes; a JSON tree costs several times its text in heap
+            if (Files.size(index) > MAX_INDEX) {
+                throw new ModelFormatException(index, -1, "is " + Files.size(index) + " bytes, more than an index can need ("
+                        + MAX_INDEX + ")");
+            }
             root = JSON.readTree(index.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ModelFormatException(index, -1, "is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new ModelFormatException(index, -1, "is not valid JSON: " + e.getMessage());
+            throw new ModelFormatException(index, -1, "cannot be read: " + e.getMessage());
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject() || map.isEmpty()) {
@@ -118,7 +133,8 @@ public final class SafetensorsCheckpoint implements ModelFile {
         for (Map.Entry<String, JsonNode> e : map.properties()) {
             String shard = e.getValue().asText("");
             // a shard is a file beside the index, never a path that could lead elsewhere
-            if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")) {
+            if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")
+                    || shard.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new ModelFormatException(index, -1, "weight_map entry for '" + e.getKey() + "' is not a shard file name: " + e.getValue());
             }
             out.put(e.getKey(), shard);

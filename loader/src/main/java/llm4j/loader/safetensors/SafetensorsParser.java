@@ -31,6 +31,11 @@ final class SafetensorsParser {
 
     /** The format's own limit on the header, so a hostile length cannot make us read gigabytes of JSON. */
     static final long MAX_HEADER = 100L << 20;
+    /**
+     * llm4j's tighter limit: the header is decoded to a String and a JSON tree, several times its size in heap, so
+     * 100 MB of hostile JSON could exhaust a small heap. Real headers list a few thousand tensors in under 1 MiB.
+     */
+    static final long MAX_HEADER_READ = 16L << 20;
     static final String METADATA = "__metadata__";
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -60,6 +65,10 @@ final class SafetensorsParser {
         }
         if (length > MAX_HEADER) {
             throw new ModelFormatException(path, 0, "header length " + length + " exceeds the safetensors limit of " + MAX_HEADER);
+        }
+        if (length > MAX_HEADER_READ) {
+            throw new ModelFormatException(path, 0, "header length " + length + " exceeds llm4j's limit of " + MAX_HEADER_READ
+                    + " bytes (real headers are under 1 MiB)");
         }
         long dataStart = 8 + length;
         JsonNode root = json(mapping.asSlice(8, length).toArray(ValueLayout.JAVA_BYTE));

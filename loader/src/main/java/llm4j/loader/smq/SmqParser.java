@@ -129,8 +129,15 @@ final class SmqParser {
                 throw error(at, "tensor '" + name + "' is " + scheme.label() + " with block size " + blockSize);
             }
         }
-        long expectedData = scheme.dataBytes(elements);
-        long expectedAux = scheme.hasScales() ? scheme.scaleBytes(elements, blockSize) : 0;
+        long expectedData;
+        long expectedAux;
+        try {
+            // the element count fits a long, its size in F32 bytes may not
+            expectedData = scheme.dataBytes(elements);
+            expectedAux = scheme.hasScales() ? scheme.scaleBytes(elements, blockSize) : 0;
+        } catch (ArithmeticException e) {
+            throw error(at, "tensor '" + name + "' byte size of " + elements + " " + scheme.label() + " elements overflows");
+        }
         if (dataLength != expectedData) {
             throw error(at, "tensor '" + name + "' has " + Long.toUnsignedString(dataLength) + " data bytes, "
                     + scheme.label() + " " + Arrays.toString(dims) + " needs " + expectedData);

@@ -93,7 +93,7 @@ final class OpenProbe {
     }
 
     /** Each getter either returns or raises ModelFormatException; nothing else may escape. */
-    private static void callEveryGetter(Metadata md, String key) {
+    static void callEveryGetter(Metadata md, String key) {
         ThrowingGetter[] getters = {md::getString, md::getLong, md::getInt, md::getFloat,
             k -> md.getBool(k, false), md::getStringArray, md::getFloatArray, md::getIntArray};
         for (ThrowingGetter g : getters) {

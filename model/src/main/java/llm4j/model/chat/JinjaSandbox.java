@@ -79,6 +79,7 @@ final class JinjaSandbox {
         context.put("eos_token", eosToken == null ? "" : eosToken);
         Jinjava jinjava = Holder.JINJAVA; // built outside the time limit: the first use loads many classes
         checkFilters(jinjava, source);
+        checkNesting(source);
         long[] deadline = {System.nanoTime() + TIME_LIMIT_NANOS, 0};
         DEADLINE.set(deadline);
         RenderResult result;
@@ -86,8 +87,11 @@ final class JinjaSandbox {
             result = jinjava.renderForResult(compatible(source), context);
         } catch (TemplateRaised e) {
             throw new ChatTemplateException("the template refused the conversation: " + e.getMessage());
-        } catch (RuntimeException | StackOverflowError e) {
-            throw new ChatTemplateException("cannot render the template: " + oneLine(String.valueOf(e.getMessage())));
+        } catch (StackOverflowError e) {
+            throw new ChatTemplateException("cannot render the template: it nests blocks or calls too deeply");
+        } catch (RuntimeException e) {
+            throw new ChatTemplateException("cannot render the template: "
+                    + oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } finally {
             DEADLINE.remove();
         }
@@ -131,6 +135,105 @@ final class JinjaSandbox {
             }
         }
     }
+
+    /** Brackets nested deeper than this inside one tag are refused; real templates nest fewer than ten. */
+    static final int MAX_NESTING = 64;
+
+    /**
+     * The expression parser takes time that grows steeply with bracket depth (5,000 nested parentheses did not
+     * parse in 30 s), and that happens before the per-node deadline can fire, so depth is checked up front.
+     */
+    private static void checkNesting(String source) throws ChatTemplateException {
+        java.util.regex.Matcher tags = TAG.matcher(source);
+        while (tags.find()) {
+            String code = QUOTED.matcher(tags.group()).replaceAll("''");
+            int depth = 0;
+            for (int i = 0; i < code.length(); i++) {
+                char c = code.charAt(i);
+                if (c == '(' || c == '[' || (c == '{' && i > 1 && i < code.length() - 2)) {
+                    if (++depth > MAX_NESTING) {
+                        throw new ChatTemplateException("cannot render the template: brackets nest more than "
+                                + MAX_NESTING + " deep in one expression");
+                    }
+                } else if (c == ')' || c == ']' || (c == '}' && i > 1 && i < code.length() - 2)) {
+                    depth = Math.max(0, depth - 1);
+                }
+            }
+        }
+    }
+
+    /** Filters whose numeric arguments are widths or counts: each is refused above {@link #MAX_OUTPUT_CHARS}. */
+    private static final Set<String> SIZED_FILTERS = Set.of("format", "center", "indent", "wordwrap", "truncate",
+            "round", "batch", "slice", "urlize", "truncatehtml");
+
+    /**
+     * A filter fenced by argument size: {@code 'x' | center(2000000000)} or {@code '%2000000000d' | format(1)}
+     * allocates the padding in one Java call, before any output limit can see it.
+     */
+    static final class SizedFilter implements com.hubspot.jinjava.lib.filter.Filter {
+        private final com.hubspot.jinjava.lib.filter.Filter inner;
+
+        SizedFilter(com.hubspot.jinjava.lib.filter.Filter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String getName() {
+            return inner.getName();
+        }
+
+        @Override
+        public boolean preserveSafeString() {
+            return inner.preserveSafeString();
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            check(var, args);
+            return inner.filter(var, interpreter, args);
+        }
+
+        @Override
+        public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object[] args,
+                             Map<String, Object> kwargs) {
+            check(var, args);
+            check(null, kwargs.values().toArray());
+            return inner.filter(var, interpreter, args, kwargs);
+        }
+
+        private void check(Object var, Object[] args) {
+            // in a format string any digit run may be a width, precision or argument index: one above the limit
+            // in the literal text is refused too, which no real template has
+            if (inner.getName().equals("format") && var != null && tooLarge(DIGITS.matcher(String.valueOf(var)))) {
+                throw new IllegalArgumentException("format: a number above " + MAX_OUTPUT_CHARS + " in " + oneLine(String.valueOf(var)));
+            }
+            for (Object a : args) {
+                if (magnitude(a) > MAX_OUTPUT_CHARS) {
+                    throw new IllegalArgumentException(inner.getName() + ": argument " + a + " is above " + MAX_OUTPUT_CHARS);
+                }
+            }
+        }
+
+        private static double magnitude(Object a) {
+            if (a instanceof Number n) {
+                return Math.abs(n.doubleValue());
+            }
+            String text = String.valueOf(a).strip();
+            return NUMERIC.matcher(text).matches() ? Math.abs(Double.parseDouble(text)) : 0;
+        }
+
+        private static boolean tooLarge(java.util.regex.Matcher digits) {
+            while (digits.find()) {
+                if (digits.group().length() > 9 || Long.parseLong(digits.group()) > MAX_OUTPUT_CHARS) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private static final java.util.regex.Pattern DIGITS = java.util.regex.Pattern.compile("\\d+");
+    private static final java.util.regex.Pattern NUMERIC = java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private static String describe(TemplateError error) {
         Throwable cause = error.getException();
@@ -186,6 +289,12 @@ final class JinjaSandbox {
         jinjava.setResourceLocator((path, encoding, interpreter) -> {
             throw new ResourceNotFoundException("templates cannot load files (" + path + ")");
         });
+        for (String name : SIZED_FILTERS) {
+            com.hubspot.jinjava.lib.filter.Filter f = jinjava.getGlobalContext().getFilter(name);
+            if (f != null) {
+                jinjava.getGlobalContext().registerFilter(new SizedFilter(f));
+            }
+        }
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 JinjaSandbox.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",

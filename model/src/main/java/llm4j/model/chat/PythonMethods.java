@@ -49,7 +49,8 @@ final class PythonMethods extends ELResolver {
     }
 
     private static boolean isJinjavaObject(Object base) {
-        return base.getClass().getName().startsWith("com.hubspot.jinjava.");
+        // the sandbox's size-checking wrapper stands in for Jinjava's own filters
+        return base.getClass().getName().startsWith("com.hubspot.jinjava.") || base instanceof JinjaSandbox.SizedFilter;
     }
 
     private static String typeName(Object base) {

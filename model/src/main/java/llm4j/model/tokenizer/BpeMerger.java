@@ -1,6 +1,5 @@
 package llm4j.model.tokenizer;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,8 +14,8 @@ final class BpeMerger {
     private static final int CACHE_LIMIT = 1 << 16;
 
     private final Vocabulary vocabulary;
-    /** Rank of each merge, keyed "left right" (byte-level symbols never contain a raw space). */
-    private final Map<String, Integer> ranks;
+    /** Rank of each merge, looked up by the pair's two ranges of the word. */
+    private final PairRanks ranks;
     private final boolean keepsWholeTokenWords;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final GreedyPairMerge.PairRule lowestRankFirst = this::rankOf;
@@ -42,13 +41,7 @@ final class BpeMerger {
         this.fallback = fallback == null ? this::singleCharacters : fallback;
         this.vocabulary = vocabulary;
         this.keepsWholeTokenWords = keepsWholeTokenWords;
-        this.ranks = HashMap.newHashMap(merges.length);
-        for (int rank = 0; rank < merges.length; rank++) {
-            // a line without a separating space (after the first character) can never apply
-            if (merges[rank].indexOf(' ', 1) > 0) {
-                ranks.putIfAbsent(merges[rank], rank); // a repeated merge keeps its first (best) rank
-            }
-        }
+        this.ranks = new PairRanks(merges);
     }
 
     /** The tokens of one byte-level encoded word. */
@@ -81,8 +74,8 @@ final class BpeMerger {
     }
 
     private long rankOf(String word, int start, int split, int end) {
-        Integer rank = ranks.get(word.substring(start, split) + ' ' + word.substring(split, end));
-        return rank == null ? GreedyPairMerge.NO_MERGE : rank;
+        int rank = ranks.rank(word, start, split, end);
+        return rank < 0 ? GreedyPairMerge.NO_MERGE : rank;
     }
 
     /**
