@@ -5,11 +5,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Batched products (prefill) for any weight type: a block of rows is decoded once into an F32
- * scratch, then multiplied with every token of the batch by a 2-row × 4-token register tile. The
+ * scratch, then multiplied with every token of the batch by a 1-row × 4-token register tile. The
  * decode costs one pass over the rows per batch instead of one per token, and the tile loads each
- * weight vector once for four tokens and each activation vector once for two rows, so the loop is
- * bound by FMA throughput rather than by decoding or loads (8 independent accumulators also hide
- * the FMA latency a single-row dot product waits on).
+ * weight vector once for four tokens, so the loop is bound by FMA and load throughput rather than
+ * by decoding (four independent accumulators also hide the FMA latency a single-row dot product
+ * waits on).
  *
  * <p>Sums are F32 with a fixed lane order ({@link Vectors#sum}): the result differs from the
  * per-row kernels only by rounding (they scale each block's partial sum; here weights are scaled
@@ -31,9 +31,9 @@ public final class TiledMatMul {
     private TiledMatMul() {
     }
 
-    /** Rows decoded per block for rows of {@code cols} elements (even, at least 2). */
+    /** Rows decoded per block for rows of {@code cols} elements (at least 1). */
     static int blockRows(int cols) {
-        return Math.max(2, (BLOCK_FLOATS / cols) & ~1);
+        return Math.max(1, BLOCK_FLOATS / cols);
     }
 
     /**
@@ -66,14 +66,8 @@ public final class TiledMatMul {
     public static void multiply(float[] w, int count, int cols, float[] x, int n, float[] out, int outStride, int outRow) {
         int t = 0;
         for (; t + 4 <= n; t += 4) {
-            int i = 0;
-            for (; i + 2 <= count; i += 2) {
-                tile2x4(w, i * cols, cols, x, t * cols, out, t * outStride + outRow + i, outStride);
-            }
-            for (; i < count; i++) {
-                for (int u = 0; u < 4; u++) {
-                    out[(t + u) * outStride + outRow + i] = dot(w, i * cols, x, (t + u) * cols, cols);
-                }
+            for (int i = 0; i < count; i++) {
+                tile1x4(w, i * cols, cols, x, t * cols, out, t * outStride + outRow + i, outStride);
             }
         }
         for (; t < n; t++) {
@@ -83,46 +77,32 @@ public final class TiledMatMul {
         }
     }
 
-    /** Rows {@code w0}, {@code w0+cols} against tokens {@code x0 .. x0+3·cols}: eight accumulators. */
-    private static void tile2x4(float[] w, int w0, int cols, float[] x, int x0, float[] out, int o, int stride) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = FloatVector.zero(F);
-        FloatVector a02 = FloatVector.zero(F);
-        FloatVector a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F);
-        FloatVector a11 = FloatVector.zero(F);
-        FloatVector a12 = FloatVector.zero(F);
-        FloatVector a13 = FloatVector.zero(F);
-        int w1 = w0 + cols;
+    /**
+     * Row {@code w0} against tokens {@code x0 .. x0+3·cols}: four accumulators. (A 2-row × 4-token
+     * tile measured no faster: its eight reductions push C2 past its inlining node budget, and the
+     * last ones then run as un-intrinsified calls.)
+     */
+    private static void tile1x4(float[] w, int w0, int cols, float[] x, int x0, float[] out, int o, int stride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
         int x1 = x0 + cols;
         int x2 = x1 + cols;
         int x3 = x2 + cols;
         int upper = F.loopBound(cols);
         int k = 0;
         for (; k < upper; k += L) {
-            FloatVector v0 = FloatVector.fromArray(F, w, w0 + k);
-            FloatVector v1 = FloatVector.fromArray(F, w, w1 + k);
-            FloatVector y = FloatVector.fromArray(F, x, x0 + k);
-            a00 = v0.fma(y, a00);
-            a10 = v1.fma(y, a10);
-            y = FloatVector.fromArray(F, x, x1 + k);
-            a01 = v0.fma(y, a01);
-            a11 = v1.fma(y, a11);
-            y = FloatVector.fromArray(F, x, x2 + k);
-            a02 = v0.fma(y, a02);
-            a12 = v1.fma(y, a12);
-            y = FloatVector.fromArray(F, x, x3 + k);
-            a03 = v0.fma(y, a03);
-            a13 = v1.fma(y, a13);
+            FloatVector v = FloatVector.fromArray(F, w, w0 + k);
+            a0 = v.fma(FloatVector.fromArray(F, x, x0 + k), a0);
+            a1 = v.fma(FloatVector.fromArray(F, x, x1 + k), a1);
+            a2 = v.fma(FloatVector.fromArray(F, x, x2 + k), a2);
+            a3 = v.fma(FloatVector.fromArray(F, x, x3 + k), a3);
         }
-        out[o] = Vectors.sum(a00) + tail(w, w0, x, x0, k, cols);
-        out[o + 1] = Vectors.sum(a10) + tail(w, w1, x, x0, k, cols);
-        out[o + stride] = Vectors.sum(a01) + tail(w, w0, x, x1, k, cols);
-        out[o + stride + 1] = Vectors.sum(a11) + tail(w, w1, x, x1, k, cols);
-        out[o + 2 * stride] = Vectors.sum(a02) + tail(w, w0, x, x2, k, cols);
-        out[o + 2 * stride + 1] = Vectors.sum(a12) + tail(w, w1, x, x2, k, cols);
-        out[o + 3 * stride] = Vectors.sum(a03) + tail(w, w0, x, x3, k, cols);
-        out[o + 3 * stride + 1] = Vectors.sum(a13) + tail(w, w1, x, x3, k, cols);
+        out[o] = Vectors.sum(a0) + tail(w, w0, x, x0, k, cols);
+        out[o + stride] = Vectors.sum(a1) + tail(w, w0, x, x1, k, cols);
+        out[o + 2 * stride] = Vectors.sum(a2) + tail(w, w0, x, x2, k, cols);
+        out[o + 3 * stride] = Vectors.sum(a3) + tail(w, w0, x, x3, k, cols);
     }
 
     /** One row against one token (edges of the tile grid). */
