@@ -99,10 +99,10 @@ public final class TiledMatMul {
             a2 = v.fma(FloatVector.fromArray(F, x, x2 + k), a2);
             a3 = v.fma(FloatVector.fromArray(F, x, x3 + k), a3);
         }
-        out[o] = Vectors.sum(a0) + tail(w, w0, x, x0, k, cols);
-        out[o + stride] = Vectors.sum(a1) + tail(w, w0, x, x1, k, cols);
-        out[o + 2 * stride] = Vectors.sum(a2) + tail(w, w0, x, x2, k, cols);
-        out[o + 3 * stride] = Vectors.sum(a3) + tail(w, w0, x, x3, k, cols);
+        out[o] = finish(a0, w, w0, x, x0, k, cols);
+        out[o + stride] = finish(a1, w, w0, x, x1, k, cols);
+        out[o + 2 * stride] = finish(a2, w, w0, x, x2, k, cols);
+        out[o + 3 * stride] = finish(a3, w, w0, x, x3, k, cols);
     }
 
     /** One row against one token (edges of the tile grid). */
@@ -113,12 +113,16 @@ public final class TiledMatMul {
         for (; k < upper; k += L) {
             acc = FloatVector.fromArray(F, w, w0 + k).fma(FloatVector.fromArray(F, x, x0 + k), acc);
         }
-        return Vectors.sum(acc) + tail(w, w0, x, x0, k, cols);
+        return finish(acc, w, w0, x, x0, k, cols);
     }
 
-    /** Elements past the last whole vector (rows of F32/F16 types need not be a multiple of the lanes). */
-    private static float tail(float[] w, int w0, float[] x, int x0, int from, int cols) {
-        float sum = 0f;
+    /**
+     * The lanes of {@code acc} folded, then the elements past the last whole vector (F32/F16 rows need
+     * not be a multiple of the lanes) added one by one: for F32 weights this is the per-row kernel's
+     * order exactly, so prefill and generation give the same bits.
+     */
+    private static float finish(FloatVector acc, float[] w, int w0, float[] x, int x0, int from, int cols) {
+        float sum = Vectors.sum(acc);
         for (int k = from; k < cols; k++) {
             sum += w[w0 + k] * x[x0 + k];
         }

@@ -74,6 +74,10 @@ class TiledMatMulTest {
                     }
                     double tolerance = (4.0 * cols + 16) * 0x1p-24 * magnitude + 1e-30;
                     assertEquals(want[i], got[i], tolerance, type + " row " + r + " token " + t + " of " + n + ", cols " + cols);
+                    if (type == GgmlType.F32) {
+                        // same order as the per-row F32 kernel: prefill and generation agree to the bit
+                        assertEquals(tiled.dot(r, x, t * cols), got[i], 0f, "F32 row " + r + " token " + t);
+                    }
                 }
             }
         }
