@@ -1,7 +1,7 @@
 package llm4j.model;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
+import com.sun.management.ThreadMXBean;
 import java.nio.file.Path;
 
 import llm4j.model.kv.KvCache;
@@ -19,7 +19,7 @@ import llm4j.model.parallel.WorkerPool;
 public final class ForwardBench {
 
     /** At -t 1 the caller does all the work, so its CPU time is a rate that other load on the machine barely moves. */
-    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean CPU = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private ForwardBench() {
     }
@@ -41,6 +41,7 @@ public final class ForwardBench {
                 double ppRate = 0;
                 double ppCpu = 0;
                 double tgCpu = 0;
+                long tgAlloc = 0;
                 if (pp > 0) {
                     KvCache kv = m.newCache(pp + 1);
                     ForwardState s = tr.newState(pp, 1, threads, kv);
@@ -56,14 +57,16 @@ public final class ForwardBench {
                     ForwardState s = tr.newState(1, 1, threads, kv);
                     long t0 = System.nanoTime();
                     long c0 = CPU.getCurrentThreadCpuTime();
+                    long a0 = CPU.getCurrentThreadAllocatedBytes();
                     for (int i = 0; i < tg; i++) {
                         tr.forward(s, kv, pool, tokens, i, 1, i, 1);
                     }
                     tgRate = tg / ((System.nanoTime() - t0) / 1e9);
                     tgCpu = tg / ((CPU.getCurrentThreadCpuTime() - c0) / 1e9);
+                    tgAlloc = (CPU.getCurrentThreadAllocatedBytes() - a0) / tg;
                 }
-                System.out.printf("%s rep %d t=%d: pp%d %.1f t/s (caller CPU %.1f)  tg%d %.1f t/s (caller CPU %.1f)%s%n",
-                        path.getFileName(), r, threads, pp, ppRate, ppCpu, tg, tgRate, tgCpu, r == 0 ? " (warm-up)" : "");
+                System.out.printf("%s rep %d t=%d: pp%d %.1f t/s (caller CPU %.1f)  tg%d %.1f t/s (caller CPU %.1f, %d B allocated/token)%s%n",
+                        path.getFileName(), r, threads, pp, ppRate, ppCpu, tg, tgRate, tgCpu, tgAlloc, r == 0 ? " (warm-up)" : "");
             }
         }
     }

@@ -72,6 +72,7 @@ class LogitsGoldenTest {
         for (int i = 0; i < want.length; i++) {
             max = Math.max(max, Math.abs(want[i] - got[i]));
         }
+        System.out.printf("logits-golden %-60s max |dlogit| %.6f (tolerance %s)%n", what, max, tolerance);
         assertTrue(max <= tolerance, what + ": max |Δlogit| " + max + " > " + tolerance);
     }
 }
