@@ -15,16 +15,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Final-position logits against llama.cpp's {@code dump-logits} (f16 K/V cache). Tolerances from
- * golden/README.md 3d: F32 weights within 1e-3; quantized weights within 0.3, because llama.cpp
- * rounds activations to 8 bits before quantized products and llm4j keeps them in float.
+ * golden/README.md 3d: F32 weights within 1e-3. Quantized weights: llm4j rounds activations to 8
+ * bits as ggml does (ActivationRounding), which puts 5 of the 8 stories260K Q8_0/Q4_0 records within
+ * 1e-5 of llama.cpp; the other three stay 0.13-0.17 away (was 0.12-0.22 with float activations),
+ * hence 0.2.
  */
 class LogitsGoldenTest {
 
     @ParameterizedTest
     @CsvSource({
         "stories260K-F32-final-logits.json, gguf/stories260K.gguf, 0.001",
-        "stories260K-Q8_0-final-logits.json, gguf/stories260K-Q8_0.gguf, 0.3",
-        "stories260K-Q4_0-final-logits.json, gguf/stories260K-Q4_0.gguf, 0.3"})
+        "stories260K-Q8_0-final-logits.json, gguf/stories260K-Q8_0.gguf, 0.2",
+        "stories260K-Q4_0-final-logits.json, gguf/stories260K-Q4_0.gguf, 0.2"})
     void stories260K(String golden, String model, double tolerance) throws Exception {
         JsonNode file = SharedData.json("golden/logits/" + golden);
         try (TestModels.Loaded m = TestModels.gguf(model); WorkerPool pool = new WorkerPool(2)) {
