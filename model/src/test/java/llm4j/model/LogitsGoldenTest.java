@@ -15,18 +15,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Final-position logits against llama.cpp's {@code dump-logits} (f16 K/V cache). Tolerances from
- * golden/README.md 3d: F32 weights within 1e-3. Quantized weights: llm4j rounds activations to 8
- * bits as ggml does (ActivationRounding), which puts 5 of the 8 stories260K Q8_0/Q4_0 records within
- * 1e-5 of llama.cpp; the other three stay 0.13-0.17 away (was 0.12-0.22 with float activations),
- * hence 0.2.
+ * golden/README.md 3d: F32 weights within 1e-3; quantized weights within 0.3. llm4j rounds
+ * activations to 8 bits as ggml does (ActivationRounding), which brings the K-quant records to
+ * llama.cpp's logits or near them; the stories260K files keep an F16 ffn_down (172 columns are no
+ * whole number of blocks), whose activations ggml rounds to fp16 and llm4j by default does not, so
+ * they stay 0.12-0.21 away (with -Dllm4j.activations=ggml most records match to 1e-5).
  */
 class LogitsGoldenTest {
 
     @ParameterizedTest
     @CsvSource({
         "stories260K-F32-final-logits.json, gguf/stories260K.gguf, 0.001",
-        "stories260K-Q8_0-final-logits.json, gguf/stories260K-Q8_0.gguf, 0.2",
-        "stories260K-Q4_0-final-logits.json, gguf/stories260K-Q4_0.gguf, 0.2"})
+        "stories260K-Q8_0-final-logits.json, gguf/stories260K-Q8_0.gguf, 0.3",
+        "stories260K-Q4_0-final-logits.json, gguf/stories260K-Q4_0.gguf, 0.3"})
     void stories260K(String golden, String model, double tolerance) throws Exception {
         JsonNode file = SharedData.json("golden/logits/" + golden);
         try (TestModels.Loaded m = TestModels.gguf(model); WorkerPool pool = new WorkerPool(2)) {
@@ -40,11 +41,11 @@ class LogitsGoldenTest {
 
     /**
      * The random 256-wide model: K-quant weights against llama.cpp's decode of the same file. Its
-     * logits are near-uniform (std 0.3), so only the distance is asserted; llama.cpp's 8-bit Q8_K
-     * activations put it about 0.02 from llm4j's float activations.
+     * logits are near-uniform (std 0.3), so only the distance is asserted: 0 to 0.018 with activations
+     * rounded to Q8_K as llama.cpp does (0.012-0.018 with float activations).
      */
     @ParameterizedTest
-    @CsvSource({"F32, 0.001", "BF16, 0.01", "Q6_K, 0.05", "Q5_K, 0.05", "Q4_K_M-like, 0.05", "Q3_K, 0.05", "Q2_K, 0.05"})
+    @CsvSource({"F32, 0.001", "BF16, 0.01", "Q6_K, 0.03", "Q5_K, 0.03", "Q4_K_M-like, 0.03", "Q3_K, 0.03", "Q2_K, 0.03"})
     void randomLlamaWeights(String weights, double tolerance) throws Exception {
         JsonNode file = SharedData.json("golden/logits/random-llama-256d-final-logits.json");
         try (TestModels.Loaded m = TestModels.gguf("gguf/random-llama-256d-" + weights + ".gguf"); WorkerPool pool = new WorkerPool(2)) {

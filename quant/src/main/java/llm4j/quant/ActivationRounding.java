@@ -3,17 +3,16 @@ package llm4j.quant;
 import llm4j.quant.format.HalfFloats;
 
 /**
- * The rounding ggml applies to a product's activations before multiplying them by weights of a
- * given type (its {@code vec_dot_type}): 8-bit blocks for the quantized types, half floats for F16
- * and BF16. llm4j's kernels multiply by float activations; rounding them first, exactly as ggml does,
- * reproduces the values llama.cpp's integer dot products see, so logits land where llama.cpp's do
+ * The rounding ggml applies to a product's activations before multiplying them by quantized weights
+ * (its {@code vec_dot_type}): 8-bit blocks. llm4j's kernels multiply by float activations; rounding
+ * them first, exactly as ggml does, reproduces the values llama.cpp's integer dot products see, so logits land where llama.cpp's do
  * (without it, 8-bit activations alone move quantized models' logits by up to ~0.2). The products
  * themselves stay in float: for 8-bit codes times 8-bit codes each block sum is an integer a float
  * holds exactly, so only the final scaling rounds differently.
  */
 public enum ActivationRounding {
 
-    /** F32 weights: activations stay as they are. */
+    /** F32, F16, BF16, Q4_1, Q5_1 weights: activations stay as they are. */
     NONE,
     /**
      * {@code quantize_row_q8_0} as the x86 (AVX2) build runs it, for Q4_0/Q5_0/Q8_0: blocks of 32,
@@ -29,25 +28,40 @@ public enum ActivationRounding {
      * q = min(127, round-half-even(iscale · x)), d = 1/iscale in float.
      */
     Q8_K,
-    /** F16 weights: activations converted to fp16 (round to nearest even). */
+    /** F16 weights under {@code -Dllm4j.activations=ggml}: activations converted to fp16 (nearest even). */
     F16,
-    /** BF16 weights: activations converted to bf16 (round to nearest even). */
+    /** BF16 weights under {@code -Dllm4j.activations=ggml}: activations converted to bf16 (nearest even). */
     BF16;
 
-    /** {@code -Dllm4j.activations=float} keeps every activation in float (the behaviour before this rounding). */
-    private static final boolean DISABLED = "float".equals(System.getProperty("llm4j.activations"));
+    /**
+     * {@code -Dllm4j.activations=float} keeps every activation in float (the behaviour before this
+     * rounding); {@code =ggml} also rounds F16/BF16 weights' activations to half floats, as ggml does.
+     */
+    private static final String MODE = System.getProperty("llm4j.activations", "quantized");
 
-    /** What ggml does to activations multiplied by weights of {@code type}. */
+    /**
+     * What ggml does to activations multiplied by weights of {@code type}. By default F16/BF16 weights
+     * keep float activations although ggml rounds them to half floats: Hugging Face checkpoints stored
+     * in F16/BF16 are specified with float activations (ArchitectureTest's double-precision reference,
+     * 2e-4, failed at 0.011 with the rounding), while GGUF files want llama.cpp's behaviour (stories260K
+     * Q8_0's F16 ffn_down is what keeps its logits 0.1-0.2 from llama.cpp's without it). Choosing per
+     * file format is left to the loader; until then {@code -Dllm4j.activations=ggml} turns it on.
+     */
     public static ActivationRounding forWeights(GgmlType type) {
-        if (DISABLED) {
-            return NONE;
-        }
-        return switch (type) {
-            case Q4_0, Q5_0, Q8_0 -> Q8_0;
-            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K;
-            case F16 -> F16;
-            case BF16 -> BF16;
-            default -> NONE;
+        return switch (MODE) {
+            case "float" -> NONE;
+            case "ggml" -> switch (type) {
+                case Q4_0, Q5_0, Q8_0 -> Q8_0;
+                case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K;
+                case F16 -> F16;
+                case BF16 -> BF16;
+                default -> NONE;
+            };
+            default -> switch (type) {
+                case Q4_0, Q5_0, Q8_0 -> Q8_0;
+                case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K;
+                default -> NONE;
+            };
         };
     }
 
