@@ -59,7 +59,7 @@ class ActivationRoundingTest {
                 double off = Math.abs(scaled - q);
                 assertTrue(off <= 0.5, "code " + q + " is not the nearest to " + scaled);
                 if (off == 0.5) {
-                    assertEquals(0f, q % 2f, "tie " + scaled + " must round to even");
+                    assertEquals(0f, Math.abs(q % 2f), "tie " + scaled + " must round to even");
                 }
             }
         }
