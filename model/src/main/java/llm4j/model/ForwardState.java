@@ -23,6 +23,8 @@ public final class ForwardState {
     final float[] cos;
     final float[] sin;
     final float[][] scores;
+    /** A Linear's input rounded as ggml rounds activations for its weight type (see {@code ActivationRounding}). */
+    final float[] rounded;
     /** Logits of the last forward pass: {@code logitRows} rows of {@code vocabSize}. */
     public final float[] logits;
 
@@ -44,6 +46,7 @@ public final class ForwardState {
         this.cos = new float[maxBatch * (c.ropeDim() / 2)];
         this.sin = new float[maxBatch * (c.ropeDim() / 2)];
         this.scores = new float[threads][scratchFloats];
+        this.rounded = new float[maxBatch * Math.max(Math.max(c.dim(), c.qDim()), c.hiddenDim())];
         this.logits = new float[maxLogitRows * c.vocabSize()];
     }
 

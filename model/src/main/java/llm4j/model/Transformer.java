@@ -3,6 +3,7 @@ package llm4j.model;
 import llm4j.model.kv.KvCache;
 import llm4j.model.math.FloatMath;
 import llm4j.model.parallel.WorkerPool;
+import llm4j.quant.ActivationRounding;
 
 /**
  * The llama forward pass: embeddings, then per block RMSNorm → GQA attention with RoPE → residual →
@@ -106,6 +107,12 @@ public final class Transformer {
     }
 
     private static void linear(WorkerPool pool, ForwardState s, Linear layer, float[] in, int n, float[] out) {
+        // the activations llama.cpp's products see: 8-bit blocks for quantized weights, halves for F16/BF16
+        ActivationRounding rounding = ActivationRounding.forWeights(layer.weight().type());
+        if (rounding != ActivationRounding.NONE && layer.in() % rounding.blockSize() == 0) {
+            rounding.apply(in, 0, s.rounded, 0, n * layer.in());
+            in = s.rounded;
+        }
         ForwardState.LinearTask task = s.linear;
         task.layer = layer;
         task.in = in;

@@ -15,8 +15,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Final-position logits against llama.cpp's {@code dump-logits} (f16 K/V cache). Tolerances from
- * golden/README.md 3d: F32 weights within 1e-3; quantized weights within 0.3, because llama.cpp
- * rounds activations to 8 bits before quantized products and llm4j keeps them in float.
+ * golden/README.md 3d: F32 weights within 1e-3; quantized weights within 0.3. llm4j rounds
+ * activations to 8 bits as ggml does (ActivationRounding), which brings the K-quant records to
+ * llama.cpp's logits or near them; the stories260K files keep an F16 ffn_down (172 columns are no
+ * whole number of blocks), whose activations ggml rounds to fp16 and llm4j by default does not, so
+ * they stay 0.12-0.21 away (with -Dllm4j.activations=ggml most records match to 1e-5).
  */
 class LogitsGoldenTest {
 
@@ -38,11 +41,11 @@ class LogitsGoldenTest {
 
     /**
      * The random 256-wide model: K-quant weights against llama.cpp's decode of the same file. Its
-     * logits are near-uniform (std 0.3), so only the distance is asserted; llama.cpp's 8-bit Q8_K
-     * activations put it about 0.02 from llm4j's float activations.
+     * logits are near-uniform (std 0.3), so only the distance is asserted: 0 to 0.018 with activations
+     * rounded to Q8_K as llama.cpp does (0.012-0.018 with float activations).
      */
     @ParameterizedTest
-    @CsvSource({"F32, 0.001", "BF16, 0.01", "Q6_K, 0.05", "Q5_K, 0.05", "Q4_K_M-like, 0.05", "Q3_K, 0.05", "Q2_K, 0.05"})
+    @CsvSource({"F32, 0.001", "BF16, 0.01", "Q6_K, 0.03", "Q5_K, 0.03", "Q4_K_M-like, 0.03", "Q3_K, 0.03", "Q2_K, 0.03"})
     void randomLlamaWeights(String weights, double tolerance) throws Exception {
         JsonNode file = SharedData.json("golden/logits/random-llama-256d-final-logits.json");
         try (TestModels.Loaded m = TestModels.gguf("gguf/random-llama-256d-" + weights + ".gguf"); WorkerPool pool = new WorkerPool(2)) {
@@ -72,6 +75,7 @@ class LogitsGoldenTest {
         for (int i = 0; i < want.length; i++) {
             max = Math.max(max, Math.abs(want[i] - got[i]));
         }
+        System.out.printf("logits-golden %-60s max |dlogit| %.6f (tolerance %s)%n", what, max, tolerance);
         assertTrue(max <= tolerance, what + ": max |Δlogit| " + max + " > " + tolerance);
     }
 }

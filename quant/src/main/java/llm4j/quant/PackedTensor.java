@@ -14,9 +14,12 @@ public final class PackedTensor implements WeightTensor {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    /** Batches go through {@link TiledMatMul}; false keeps the per-row loop (scalar oracle runs). */
+    private final boolean tiled;
 
-    PackedTensor(QuantFormat format, RowKernel kernel, MemorySegment data, int rows, int cols) {
+    PackedTensor(QuantFormat format, RowKernel kernel, MemorySegment data, int rows, int cols, boolean tiled) {
         this.format = format;
+        this.tiled = tiled;
         this.kernel = kernel;
         this.data = data;
         this.rows = rows;
@@ -60,6 +63,15 @@ public final class PackedTensor implements WeightTensor {
         long offset = rowFrom * rowBytes;
         for (int r = rowFrom; r < rowTo; r++, offset += rowBytes) {
             out[r] = k.dot(data, offset, x, 0, cols);
+        }
+    }
+
+    @Override
+    public void matMul(float[] x, int n, float[] out, int rowFrom, int rowTo) {
+        if (tiled && n >= TiledMatMul.MIN_BATCH) {
+            TiledMatMul.matMul(this, x, n, out, rowFrom, rowTo);
+        } else {
+            WeightTensor.super.matMul(x, n, out, rowFrom, rowTo);
         }
     }
 

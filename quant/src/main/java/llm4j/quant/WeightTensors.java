@@ -7,6 +7,8 @@ public final class WeightTensors {
 
     /** {@code -Dllm4j.kernels=scalar} runs the scalar oracles instead of the Vector API kernels. */
     private static final boolean SCALAR = "scalar".equals(System.getProperty("llm4j.kernels"));
+    /** {@code -Dllm4j.matmul=rows} keeps prefill on the per-row kernels (A/B measurements of {@link TiledMatMul}). */
+    private static final boolean TILED = !SCALAR && !"rows".equals(System.getProperty("llm4j.matmul"));
 
     private WeightTensors() {
     }
@@ -14,16 +16,16 @@ public final class WeightTensors {
     /** A {@code rows × cols} matrix of {@code type} over {@code data}, which must hold exactly its bytes. */
     public static WeightTensor wrap(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
-        return wrap(format, SCALAR ? format.scalarKernel() : format.vectorKernel(), data, rows, cols);
+        return wrap(format, SCALAR ? format.scalarKernel() : format.vectorKernel(), TILED, data, rows, cols);
     }
 
     /** As {@link #wrap(GgmlType, MemorySegment, int, int)} with the scalar oracle kernel. */
     public static WeightTensor wrapScalar(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
-        return wrap(format, format.scalarKernel(), data, rows, cols);
+        return wrap(format, format.scalarKernel(), false, data, rows, cols);
     }
 
-    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, MemorySegment data, int rows, int cols) {
+    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, boolean tiled, MemorySegment data, int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("impossible shape " + rows + " x " + cols);
         }
@@ -32,6 +34,6 @@ public final class WeightTensors {
             throw new IllegalArgumentException(format.type() + " " + rows + " x " + cols + " needs " + expected
                     + " bytes, slice has " + data.byteSize());
         }
-        return new PackedTensor(format, kernel, data, rows, cols);
+        return new PackedTensor(format, kernel, data, rows, cols, tiled);
     }
 }

@@ -3,6 +3,7 @@ package llm4j.quant.smq;
 import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.TiledMatMul;
 import llm4j.quant.WeightTensor;
 
 /**
@@ -24,9 +25,11 @@ public abstract sealed class SmqBlockTensor implements WeightTensor permits SmqQ
     final int cols;
     final int blockSize;
     private final Kernel kernel;
+    /** Batches go through {@link TiledMatMul}; false keeps the per-row loop (scalar oracle runs). */
+    private final boolean tiled;
 
     SmqBlockTensor(SmqScheme scheme, MemorySegment codes, MemorySegment scales, int rows, int cols, int blockSize,
-                   Kernel kernel) {
+                   Kernel kernel, boolean tiled) {
         if (rows <= 0 || cols <= 0 || blockSize <= 0) {
             throw new IllegalArgumentException("impossible SMQ " + scheme + " tensor " + rows + " x " + cols + ", block " + blockSize);
         }
@@ -42,6 +45,7 @@ public abstract sealed class SmqBlockTensor implements WeightTensor permits SmqQ
         this.cols = cols;
         this.blockSize = blockSize;
         this.kernel = kernel;
+        this.tiled = tiled;
     }
 
     /** The SMQ scheme of this tensor. */
@@ -77,6 +81,15 @@ public abstract sealed class SmqBlockTensor implements WeightTensor permits SmqQ
     @Override
     public float dot(int row, float[] x, int xOffset) {
         return kernel.dot(codes, scales, blockSize, (long) row * cols, cols, x, xOffset);
+    }
+
+    @Override
+    public void matMul(float[] x, int n, float[] out, int rowFrom, int rowTo) {
+        if (tiled && n >= TiledMatMul.MIN_BATCH) {
+            TiledMatMul.matMul(this, x, n, out, rowFrom, rowTo);
+        } else {
+            WeightTensor.super.matMul(x, n, out, rowFrom, rowTo);
+        }
     }
 
     @Override

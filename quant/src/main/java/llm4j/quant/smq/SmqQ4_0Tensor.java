@@ -23,7 +23,7 @@ import llm4j.quant.Vectors;
 public final class SmqQ4_0Tensor extends SmqBlockTensor {
 
     SmqQ4_0Tensor(MemorySegment codes, MemorySegment scales, int rows, int cols, int blockSize, boolean scalar) {
-        super(SmqScheme.Q4_0, codes, scales, rows, cols, blockSize, scalar ? SmqQ4_0Tensor::dotScalar : SmqQ4_0Tensor::dotVector);
+        super(SmqScheme.Q4_0, codes, scales, rows, cols, blockSize, scalar ? SmqQ4_0Tensor::dotScalar : SmqQ4_0Tensor::dotVector, !scalar);
     }
 
     @Override

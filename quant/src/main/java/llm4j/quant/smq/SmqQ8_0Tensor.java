@@ -19,7 +19,7 @@ import llm4j.quant.Vectors;
 public final class SmqQ8_0Tensor extends SmqBlockTensor {
 
     SmqQ8_0Tensor(MemorySegment codes, MemorySegment scales, int rows, int cols, int blockSize, boolean scalar) {
-        super(SmqScheme.Q8_0, codes, scales, rows, cols, blockSize, scalar ? SmqQ8_0Tensor::dotScalar : SmqQ8_0Tensor::dotVector);
+        super(SmqScheme.Q8_0, codes, scales, rows, cols, blockSize, scalar ? SmqQ8_0Tensor::dotScalar : SmqQ8_0Tensor::dotVector, !scalar);
     }
 
     @Override

@@ -72,6 +72,44 @@ class SmqTensorTest {
         }
     }
 
+    /** Batched products (TiledMatMul for 4+ tokens) against the scalar tensor's per-row loop. */
+    @Property(tries = 80)
+    void matMulMatchesScalarLoop(@ForAll @IntRange(min = 1, max = 9) int rows,
+                                 @ForAll @IntRange(min = 1, max = 200) int cols,
+                                 @ForAll @IntRange(min = 1, max = 80) int block,
+                                 @ForAll @IntRange(min = 1, max = 9) int n,
+                                 @ForAll boolean fourBit,
+                                 @ForAll long seed) {
+        Random rnd = new Random(seed);
+        SmqScheme scheme = fourBit ? SmqScheme.Q4_0 : SmqScheme.Q8_0;
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor[] t = random(arena, scheme, rnd, rows, cols, block);
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            int from = rnd.nextInt(rows);
+            int to = from + 1 + rnd.nextInt(rows - from);
+            float[] got = new float[n * rows];
+            float[] want = new float[n * rows];
+            t[0].matMul(x, n, got, from, to);
+            t[1].matMul(x, n, want, from, to);
+            float[] row = new float[cols];
+            for (int r = from; r < to; r++) {
+                t[1].dequantizeRow(r, row, 0);
+                for (int k = 0; k < n; k++) {
+                    double magnitude = 0;
+                    for (int j = 0; j < cols; j++) {
+                        magnitude += Math.abs((double) row[j] * x[k * cols + j]);
+                    }
+                    double bound = magnitude * cols * 0x1p-22 + 1e-30;
+                    assertTrue(Math.abs(got[k * rows + r] - want[k * rows + r]) <= bound,
+                            "row " + r + " token " + k + ": " + got[k * rows + r] + " vs " + want[k * rows + r]);
+                }
+            }
+        }
+    }
+
     /** Element i is code(i) · scale[i / B] with codes read straight from the format description. */
     @Property(tries = 100)
     void dequantizeFollowsTheLayout(@ForAll @IntRange(min = 1, max = 4) int rows,
