@@ -56,6 +56,17 @@ public final class KvOptions {
 
     /** The parsed settings; a usage error for an unknown type, policy or size. */
     KvSettings settings() {
+        return settings(both);
+    }
+
+    /** The --kv-quant value split at commas: bench runs one row per type. Null in the list when the flag is absent. */
+    List<String> kvQuantList() {
+        return both == null ? java.util.Collections.singletonList(null) : List.of(both.split(",", -1));
+    }
+
+    /** {@link #settings()} with {@code kvQuant} (one of {@link #kvQuantList()}) in place of --kv-quant. */
+    KvSettings settings(String kvQuant) {
+        String both = kvQuant;
         KvCodec k = codec(keyType != null ? keyType : both != null ? both : "f16", keyType != null ? "-ctk" : "--kv-quant");
         KvCodec v = codec(valueType != null ? valueType : both != null ? both : "f16", valueType != null ? "-ctv" : "--kv-quant");
         KvRotation rotation = onOff("--kv-rotate", rotate);
@@ -138,7 +149,12 @@ public final class KvOptions {
      * tokens to generate) that cannot fit even at the lowest rung fail with exit code 1.
      */
     PagedKvCache newCache(Model m, int context, int positionsNeeded) {
-        KvSettings s = settings();
+        return newCache(m, context, positionsNeeded, both);
+    }
+
+    /** {@link #newCache(Model, int, int)} with {@code kvQuant} in place of --kv-quant (bench's list). */
+    PagedKvCache newCache(Model m, int context, int positionsNeeded, String kvQuant) {
+        KvSettings s = settings(kvQuant);
         PagedKvCache kv;
         try {
             kv = m.newCache(context, s);

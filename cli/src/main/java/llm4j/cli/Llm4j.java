@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         versionProvider = Version.class,
         description = "Run large language models on the CPU, in pure Java.",
         subcommands = {RunCommand.class, ChatCommand.class, InspectCommand.class, QuantizeCommand.class, ConvertCommand.class,
-                PerplexityCommand.class, SynthCommand.class, ServeCommand.class, TokenizeCommand.class,
+                PerplexityCommand.class, SynthCommand.class, BenchCommand.class, ServeCommand.class, TokenizeCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 runtime failure (bad model file, full context, I/O), 2 usage error.",
                 "Run 'llm4j COMMAND --help' for a command's options and an example."})

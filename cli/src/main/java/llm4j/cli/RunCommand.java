@@ -107,7 +107,9 @@ final class RunCommand implements Callable<Integer> {
             m.requireMemoryFor(ctx, Math.min(runtime.batchSize(), ctx), 1, pool.threads());
             int wanted = maxTokens < 0 ? ctx : tokens.length + maxTokens;
             PagedKvCache kv = kvOptions.newCache(m, ctx, wanted);
-            Session session = m.newSession(kv, pool, runtime.batchSize());
+            // activation buffers for the prompt's length, not -b: a short prompt then costs no 512-token buffers
+            // (60 MiB on a 1B model); batches are the same either way, so results are too
+            Session session = m.newSession(kv, pool, Math.min(runtime.batchSize(), tokens.length));
             PromptCaching caching = promptCache == null ? null : new PromptCaching(promptCache, path, kv, tokens, err);
             int fed = caching == null ? 0 : caching.restore();
             session.resumeAt(fed);
