@@ -108,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
             int wanted = maxTokens < 0 ? ctx : tokens.length + maxTokens;
             PagedKvCache kv = kvOptions.newCache(m, ctx, wanted);
             Session session = m.newSession(kv, pool, runtime.batchSize());
-            PromptCaching caching = promptCache == null ? null : new PromptCaching(promptCache, path, kv, tokens, err);
+            PromptCaching caching = promptCache == null ? null : new PromptCaching(promptCache, path, quantizeOnLoad, kv, tokens, err);
             int fed = caching == null ? 0 : caching.restore();
             session.resumeAt(fed);
             Utf8StreamDecoder decoder = new Utf8StreamDecoder();
