@@ -220,7 +220,9 @@ public final class PromptCacheFile {
     /**
      * Restores into the (empty) {@code kv} the longest prefix of {@code prompt} that the file holds,
      * at most {@code prompt.length - 1} positions so the caller still evaluates one token for its
-     * logits. The whole file is read and its CRC checked before anything is restored.
+     * logits; with {@code prompt} null, every position it holds (a chat's conversation so far). The
+     * whole file is read and its CRC checked before anything is restored; a refused or damaged file
+     * leaves {@code kv} as it was.
      */
     public static LoadResult load(Path file, String modelId, PagedKvCache kv, int[] prompt) throws PromptCacheException {
         byte[] image;
@@ -359,9 +361,13 @@ public final class PromptCacheFile {
                 throw new PromptCacheException(source, "trailing bytes before the checksum");
             }
             int common = 0;
-            int limit = Math.min(nTokens, prompt.length - 1);
-            while (common < limit && tokens[common] == prompt[common]) {
-                common++;
+            if (prompt == null) {
+                common = nTokens;
+            } else {
+                int limit = Math.min(nTokens, prompt.length - 1);
+                while (common < limit && tokens[common] == prompt[common]) {
+                    common++;
+                }
             }
             return new LoadResult(kv.restore(pages, common, rows, rowCounts, replayable), null, tokens, payload);
         } catch (EOFException e) {
