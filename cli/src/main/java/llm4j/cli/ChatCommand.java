@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  llm4j chat ../shared/models/gguf/stories260K.gguf",
             "  printf 'Once upon a time\\n/stats\\n/exit\\n' | llm4j chat ../shared/models/gguf/stories260K.gguf --temp 0",
-            "  llm4j chat model.gguf --chat-template chatml --system \"You are terse.\""})
+            "  llm4j chat model.gguf --chat-template chatml --system \"You are terse.\"",
+            "  llm4j chat model.gguf --kv-quant q8_0 --kv-mem-cap 64M --kv-overflow evict"})
 final class ChatCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
@@ -56,6 +57,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    KvOptions kvOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -70,7 +74,10 @@ final class ChatCommand implements Callable<Integer> {
         Path path = ModelLocator.resolve(model);
         try (Model m = Model.load(path); WorkerPool pool = runtime.pool(err)) {
             int ctx = runtime.context(m.config(), err);
-            Session session = m.newSession(m.newCache(ctx), pool, runtime.batchSize());
+            m.requireMemoryFor(ctx, Math.min(runtime.batchSize(), ctx), 1, pool.threads());
+            // the paged cache with the KV flags; a cap is checked against the sinks and recent window only, since
+            // a chat's length is not known: when it fills, the overflow policy decides or the turn says so
+            Session session = m.newSession(kvOptions.newCache(m, ctx, 1), pool, runtime.batchSize());
             ChatTemplate template = ChatSetup.template(m, chatTemplate, err);
             ChatSession chat = ChatSetup.session(m, session, template, settings, err);
             if (system != null) {
@@ -84,7 +91,7 @@ final class ChatCommand implements Callable<Integer> {
                     err.println(style.dim("llm4j: chat template '" + template.name() + "', context " + ctx + " tokens; /help for commands"));
                 }
                 err.flush();
-                new ChatLoop(chat, m.config(), path.getFileName().toString(), in, out, err, style, maxTokens).run();
+                new ChatLoop(chat, m.config(), path, path.getFileName().toString(), in, out, err, style, maxTokens).run();
             }
         }
         return 0;

@@ -6,8 +6,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-import llm4j.model.chat.ChatMessage;
+import llm4j.model.chat.ChatSession;
 import llm4j.model.generate.GenerationStats;
+import llm4j.model.kv.KvSettings;
+import llm4j.model.kv.KvStats;
+import llm4j.model.kv.PagedKvCache;
+import llm4j.model.kv.PromptCacheFile;
 import llm4j.model.sample.SamplerSettings;
 
 /** The chat's slash commands. */
@@ -24,9 +28,9 @@ final class ChatCommands {
             /set NAME VALUE    sampler setting: temp, top-k, top-p, min-p, repeat-penalty, repeat-last-n, seed,
                                n-predict; /set alone lists them
             /stats             tokens, speed, context and KV cache use
-            /kv                KV cache types, capacity and use
-            /save FILE         save the conversation (JSON, written atomically)
-            /load FILE         load a saved conversation (prefilled again on the next turn)
+            /kv                KV cache types, cap and ladder state (positions per rung), requantizations, evictions
+            /save FILE         save the conversation and its quantized KV state (written atomically)
+            /load FILE         load a saved conversation; the next turn prefills only its new tokens
             /exit              leave (also Ctrl-D)
             A line ending in \\ continues on the next line; \"\"\" opens and closes a multi-line block.
             Ctrl-C stops a reply. Start a message with // to send text that begins with /.""";
@@ -132,45 +136,132 @@ final class ChatCommands {
         out.printf(Locale.ROOT, "session:              %d turn(s), %d prompt token(s) evaluated, %d reused, %d generated%n",
                 st.turns, st.promptTokens, st.reusedTokens, st.generatedTokens);
         out.printf(Locale.ROOT, "context:              %d / %d tokens (%.1f%%)%n", position, capacity, 100.0 * position / capacity);
-        out.printf(Locale.ROOT, "kv cache:             %s used of %s (f16 K/V, %d bytes/token)%n",
-                ChatLoop.mib(position * loop.kvBytesPerToken()), ChatLoop.mib(loop.chat.session().kv().bytes()), loop.kvBytesPerToken());
+        PagedKvCache kv = loop.kv();
+        if (kv == null) {
+            out.printf(Locale.ROOT, "kv cache:             %s used of %s (f16 K/V, %d bytes/token)%n",
+                    ChatLoop.mib(position * loop.kvBytesPerToken()), ChatLoop.mib(loop.chat.session().kv().bytes()), loop.kvBytesPerToken());
+        } else {
+            KvStats k = kv.stats();
+            out.printf(Locale.ROOT, "kv cache:             %s used%s (%s, %d bytes/token)%n", ChatLoop.mib(k.bytesUsed()),
+                    k.capBytes() > 0 ? " of a " + ChatLoop.mib(k.capBytes()) + " cap" : "", types(kv), loop.kvBytesPerToken());
+        }
+    }
+
+    private static String types(PagedKvCache kv) {
+        String k = kv.settings().keyType().name();
+        String v = kv.settings().valueType().name();
+        return k.equals(v) ? k + " K/V" : "K " + k + ", V " + v;
     }
 
     private void kv(PrintWriter out) {
         var c = loop.config;
         int capacity = loop.chat.session().capacity();
-        out.printf(Locale.ROOT, "types:     K f16, V f16%n");
-        out.printf(Locale.ROOT, "capacity:  %d positions (%d layers x %d KV heads x %d dims), %s allocated%n",
-                capacity, c.layers(), c.kvHeads(), c.headDim(), ChatLoop.mib(loop.chat.session().kv().bytes()));
-        out.printf(Locale.ROOT, "in use:    %d positions, %s (%d bytes/token)%n", loop.chat.position(),
-                ChatLoop.mib(loop.chat.position() * loop.kvBytesPerToken()), loop.kvBytesPerToken());
-        out.printf(Locale.ROOT, "policy:    no memory cap or ladder; a full context ends the reply%n");
+        PagedKvCache kv = loop.kv();
+        if (kv == null) {
+            out.printf(Locale.ROOT, "types:     K f16, V f16%n");
+            out.printf(Locale.ROOT, "capacity:  %d positions (%d layers x %d KV heads x %d dims), %s allocated%n",
+                    capacity, c.layers(), c.kvHeads(), c.headDim(), ChatLoop.mib(loop.chat.session().kv().bytes()));
+            out.printf(Locale.ROOT, "in use:    %d positions, %s (%d bytes/token)%n", loop.chat.position(),
+                    ChatLoop.mib(loop.chat.position() * loop.kvBytesPerToken()), loop.kvBytesPerToken());
+            out.printf(Locale.ROOT, "policy:    no memory cap or ladder; a full context ends the reply%n");
+            return;
+        }
+        KvSettings s = kv.settings();
+        KvStats k = kv.stats();
+        out.printf(Locale.ROOT, "types:     K %s, V %s%s%s%n", s.keyType().name(), s.valueType().name(),
+                k.keysRotated() ? ", keys Hadamard-rotated" : "", k.keysSmoothed() ? ", key channels smoothed" : "");
+        out.printf(Locale.ROOT, "context:   %d positions (%d layers x %d KV heads x %d dims)%n",
+                capacity, c.layers(), c.kvHeads(), c.headDim());
+        out.printf(Locale.ROOT, "cap:       %s%n", s.capped()
+                ? String.format(Locale.ROOT, "%s (%d bytes), ladder %s, keep recent %d, sinks %d, overflow %s", ChatLoop.mib(s.capBytes()),
+                        s.capBytes(), String.join(" > ", k.rungs()), s.keepRecent(), s.sinks(), s.overflow().label())
+                : "none (the context alone bounds the cache)");
+        out.printf(Locale.ROOT, "in use:    %s, peak %s; %d positions held, next position %d%n", ChatLoop.mib(k.bytesUsed()),
+                ChatLoop.mib(k.peakBytes()), k.positionsHeld(), k.nextPosition());
+        StringBuilder perType = new StringBuilder("per token:");
+        k.bytesPerToken().forEach((type, bytes) -> perType.append(' ').append(type).append('=').append(bytes));
+        out.println(perType);
+        for (String line : k.lines()) {
+            if (line.startsWith("kv: layer")) {
+                out.println("ladder:    " + line.substring("kv: ".length()));
+            }
+        }
+        out.printf(Locale.ROOT, "changes:   %d requantization(s) (%d layer-positions), %d eviction(s) (%d positions), %d shift(s) (%d positions)%n",
+                k.requantizations(), k.requantizedPositions(), k.evictions(), k.evictedPositions(), k.shifts(), k.discardedPositions());
     }
 
     private void save(String arg) {
         if (arg.isEmpty()) {
             throw CliException.usage("usage: /save FILE");
         }
-        List<ChatMessage> messages = loop.chat.messages();
+        Path file = Path.of(arg);
+        ChatSession.State state = loop.chat.state();
+        PagedKvCache kv = loop.kv();
         try {
-            ChatFile.save(Path.of(arg), loop.modelName, loop.chat.template() == null ? null : loop.chat.template().name(), messages);
+            byte[] json = ChatFile.json(loop.modelName, loop.chat.template() == null ? null : loop.chat.template().name(), state);
+            boolean withKv = kv != null && loop.modelPath != null
+                    && PromptCacheFile.save(file, loop.identity(), kv, loop.chat.cachedTokens(), json);
+            if (withKv) {
+                loop.notice("saved " + state.messages().size() + " message(s) and " + loop.chat.position() + " KV position(s) to " + arg);
+                return;
+            }
+            ChatFile.saveJson(file, json);
         } catch (IOException e) {
             throw CliException.failure("cannot save: " + e.getMessage());
         }
-        loop.notice("saved " + messages.size() + " message(s) to " + arg);
+        loop.notice("saved " + state.messages().size() + " message(s) to " + arg
+                + (kv != null ? " (not the KV state: positions were evicted or shifted; it is prefilled again on load)" : ""));
     }
 
     private void load(String arg) {
         if (arg.isEmpty()) {
             throw CliException.usage("usage: /load FILE");
         }
+        Path file = Path.of(arg);
         try {
-            List<ChatMessage> messages = ChatFile.load(Path.of(arg));
-            loop.chat.replace(messages);
+            if (ChatFile.isJson(file)) {
+                ChatSession.State state = checked(ChatFile.load(file), arg);
+                loop.chat.restore(state, 0);
+                loop.stats.clear();
+                loop.notice("loaded " + state.messages().size() + " message(s) from " + arg + "; they are prefilled on the next turn");
+                return;
+            }
+            PagedKvCache kv = loop.kv();
+            if (kv == null || loop.modelPath == null) {
+                throw CliException.failure("cannot load " + arg + ": this chat has no paged KV cache to restore into");
+            }
+            // everything the file holds: a chat's cache is the conversation so far, not a prompt to evaluate
+            PromptCacheFile.LoadResult r = PromptCacheFile.load(file, loop.identity(), kv, null);
+            if (r.mismatch() != null) {
+                loop.notice("llm4j: not loading " + arg + ": " + r.mismatch().reason() + "; the conversation goes on");
+                return;
+            }
+            ChatSession.State state;
+            try {
+                state = checked(ChatFile.parse(r.payload(), arg), arg);
+            } catch (IOException e) {
+                loop.chat.reset(); // the cache was already replaced: start clean rather than half-loaded
+                throw e;
+            }
+            int restored = Math.min(r.restored(), state.held().length);
+            loop.chat.restore(state, restored);
             loop.stats.clear();
-            loop.notice("loaded " + messages.size() + " message(s) from " + arg + "; they are prefilled on the next turn");
+            loop.notice("loaded " + state.messages().size() + " message(s) and " + restored + " KV position(s) from " + arg);
+        } catch (PromptCacheFile.PromptCacheException e) {
+            throw CliException.failure("cannot load: " + e.getMessage());
         } catch (IOException e) {
             throw CliException.failure("cannot load: " + e.getMessage());
         }
+    }
+
+    /** Token ids from a file must be this model's. */
+    private ChatSession.State checked(ChatSession.State state, String source) throws IOException {
+        int vocab = loop.config.vocabSize();
+        for (int t : state.held()) {
+            if (t < 0 || t >= vocab) {
+                throw new IOException(source + ": token id " + t + " is outside this model's vocabulary of " + vocab);
+            }
+        }
+        return state;
     }
 }

@@ -1,6 +1,7 @@
 package llm4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 
 import llm4j.model.ModelConfig;
@@ -8,6 +9,8 @@ import llm4j.model.chat.ChatSession;
 import llm4j.model.chat.ChatTemplateException;
 import llm4j.model.generate.ContextFullException;
 import llm4j.model.generate.StopReason;
+import llm4j.model.kv.KvCapacityException;
+import llm4j.model.kv.PagedKvCache;
 
 /**
  * The chat's read-reply loop, the same for a person at a terminal and a script on a pipe: messages go to the
@@ -25,11 +28,20 @@ final class ChatLoop {
     final Style style;
     int maxTokens;
     final ChatStats stats = new ChatStats();
+    /** The model file or folder, for the identity a saved KV state is tied to; null: /save keeps messages only. */
+    final Path modelPath;
+    private String identity;
 
     ChatLoop(ChatSession chat, ModelConfig config, String modelName, LineSource in, PrintWriter out, PrintWriter err,
              Style style, int maxTokens) {
+        this(chat, config, null, modelName, in, out, err, style, maxTokens);
+    }
+
+    ChatLoop(ChatSession chat, ModelConfig config, Path modelPath, String modelName, LineSource in, PrintWriter out,
+             PrintWriter err, Style style, int maxTokens) {
         this.chat = chat;
         this.config = config;
+        this.modelPath = modelPath;
         this.modelName = modelName;
         this.in = in;
         this.out = out;
@@ -68,6 +80,10 @@ final class ChatLoop {
         } catch (ChatTemplateException e) {
             notice("llm4j: " + e.getMessage());
             return;
+        } catch (KvCapacityException e) {
+            out.println();
+            notice("llm4j: " + e.getMessage() + "; the turn was dropped (/reset starts over)");
+            return;
         } catch (ContextFullException e) {
             notice("llm4j: the conversation no longer fits the context of " + chat.session().capacity()
                     + " tokens; /reset starts over (or restart with a larger -c)");
@@ -94,9 +110,29 @@ final class ChatLoop {
         w.flush();
     }
 
-    /** Bytes one position costs in the f16 cache: K and V rows of every layer. */
+    /** The paged cache with its types, cap and ladder, or null for a plain f16 cache (tests). */
+    PagedKvCache kv() {
+        return chat.session().kv() instanceof PagedKvCache p ? p : null;
+    }
+
+    /** The model's sha256, computed on first use (a /save or /load). */
+    String identity() {
+        if (identity == null) {
+            identity = PromptCaching.identity(modelPath, null);
+        }
+        return identity;
+    }
+
+    /** Bytes one position costs at the configured types: K and V rows of every layer (f16 without a paged cache). */
     long kvBytesPerToken() {
-        return 2L * config.layers() * config.kvHeads() * config.headDim() * 2;
+        PagedKvCache kv = kv();
+        if (kv == null) {
+            return 2L * config.layers() * config.kvHeads() * config.headDim() * 2;
+        }
+        var perType = kv.stats().bytesPerToken();
+        String k = kv.settings().keyType().name();
+        String v = kv.settings().valueType().name();
+        return (perType.get(k) + perType.get(v)) / 2;
     }
 
     static String mib(long bytes) {

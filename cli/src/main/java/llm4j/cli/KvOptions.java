@@ -27,7 +27,7 @@ public final class KvOptions {
     String valueType;
 
     @Option(names = "--kv-rotate", paramLabel = "on|off",
-            description = "Hadamard-rotate keys before quantizing. Default: on when a key type has fewer than 8 bits.")
+            description = "Hadamard-rotate keys before quantizing. Default: on when a key type has fewer than 8 bits and head_dim is a multiple of 32.")
     String rotate;
 
     @Option(names = "--kv-smooth", paramLabel = "on|off",

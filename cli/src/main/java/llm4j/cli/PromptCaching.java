@@ -13,6 +13,7 @@ final class PromptCaching {
 
     private final Path file;
     private final Path model;
+    private final String loadOptions;
     private final PagedKvCache kv;
     private final int[] prompt;
     private final PrintWriter err;
@@ -20,9 +21,11 @@ final class PromptCaching {
     private int restored;
     private boolean saved;
 
-    PromptCaching(Path file, Path model, PagedKvCache kv, int[] prompt, PrintWriter err) {
+    /** {@code loadOptions}: how the weights were changed at load ({@code --quantize-on-load}), null for as stored. */
+    PromptCaching(Path file, Path model, String loadOptions, PagedKvCache kv, int[] prompt, PrintWriter err) {
         this.file = file;
         this.model = model;
+        this.loadOptions = loadOptions;
         this.kv = kv;
         this.prompt = prompt;
         this.err = err;
@@ -30,13 +33,19 @@ final class PromptCaching {
 
     private String sha() {
         if (sha == null) {
-            try {
-                sha = PromptCacheFile.sha256(model);
-            } catch (IOException e) {
-                throw CliException.failure("cannot hash " + model + " for the prompt cache: " + e.getMessage());
-            }
+            sha = identity(model, loadOptions);
         }
         return sha;
+    }
+
+    /** What a prompt cache is tied to: the model's sha256, and the weights' re-encoding at load if any. */
+    static String identity(Path model, String loadOptions) {
+        try {
+            String sha = PromptCacheFile.sha256(model);
+            return loadOptions == null || loadOptions.isBlank() ? sha : sha + "+quantize-on-load=" + loadOptions.strip().toLowerCase(java.util.Locale.ROOT);
+        } catch (IOException e) {
+            throw CliException.failure("cannot hash " + model + " for the prompt cache: " + e.getMessage());
+        }
     }
 
     /** Positions restored from the file (0 when it is missing or made for something else). */

@@ -109,8 +109,8 @@ final class RunCommand implements Callable<Integer> {
             PagedKvCache kv = kvOptions.newCache(m, ctx, wanted);
             // activation buffers for the prompt's length, not -b: a short prompt then costs no 512-token buffers
             // (60 MiB on a 1B model); batches are the same either way, so results are too
-            Session session = m.newSession(kv, pool, Math.min(runtime.batchSize(), tokens.length));
-            PromptCaching caching = promptCache == null ? null : new PromptCaching(promptCache, path, kv, tokens, err);
+            Session session = m.newSession(kv, pool, Math.max(1, Math.min(runtime.batchSize(), tokens.length)));
+            PromptCaching caching = promptCache == null ? null : new PromptCaching(promptCache, path, quantizeOnLoad, kv, tokens, err);
             int fed = caching == null ? 0 : caching.restore();
             session.resumeAt(fed);
             Utf8StreamDecoder decoder = new Utf8StreamDecoder();

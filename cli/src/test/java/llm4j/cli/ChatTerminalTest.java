@@ -110,7 +110,7 @@ class ChatTerminalTest {
             repl.join(20_000);
             assertFalse(repl.isAlive(), "the REPL ends on /exit");
 
-            List<ChatMessage> messages = ChatFile.load(saved);
+            List<ChatMessage> messages = ChatFile.load(saved).messages();
             List<String> user = messages.stream().filter(x -> x.role().equals("user")).map(ChatMessage::content).toList();
             assertEquals(List.of("Once upon a time", "first line \nsecond line", "block one\nblock two", "The little dog",
                     "The little dog", "Once upon a time"), user);

@@ -71,7 +71,10 @@ class KvCliTest {
         CliRunner.Result r = run("-n", "600", "-c", "1024", "--kv-mem-cap", "220K", "--kv-keep-recent", "128",
                 "--stats-json", stats.toString(), "--verbose");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.err().contains("kv: layer 0 positions f16="), r.err());
+        // identical consecutive layers share one line, so each layer is named exactly once
+        assertTrue(r.err().matches("(?s).*kv: layers? 0(-\\d+)? positions f16=.*"), r.err());
+        long perLayerLines = r.err().lines().filter(l -> l.startsWith("kv: layer")).count();
+        assertTrue(perLayerLines >= 1 && perLayerLines <= 5, r.err());
         JsonNode kv = new ObjectMapper().readTree(stats.toFile()).get("kv_cache");
         assertTrue(kv.get("peak_bytes").asLong() <= cap);
         assertEquals(cap, kv.get("cap_bytes").asLong());
@@ -82,8 +85,6 @@ class KvCliTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("regression found at the session-end merge (kv + cli4 + formats): the second run "
-            + "reuses 0 prompt tokens; issue #8 stays open until this passes again")
     void promptCacheGivesTheSameOutputAndRefusesAnotherModel(@TempDir Path dir) throws Exception {
         Path cache = dir.resolve("prompt.kv");
         CliRunner.Result plain = run("-n", "24", "--kv-quant", "q8_0");
@@ -94,7 +95,9 @@ class KvCliTest {
         assertTrue(first.err().contains("reused 0 of"), first.err());
         CliRunner.Result second = run("-n", "24", "--kv-quant", "q8_0", "--prompt-cache", cache.toString(), "--verbose");
         assertEquals(0, second.exitCode(), second.err());
-        assertFalse(second.err().contains("reused 0 of"), second.err());
+        // every prompt token but the last (evaluated again for its logits), though the prompt is shorter than
+        // the key-smoothing calibration window: the window is saved per position and replayed
+        assertTrue(second.err().contains("reused 25 of 26 prompt tokens"), second.err());
         assertEquals(plain.out(), first.out());
         assertEquals(plain.out(), second.out());
 

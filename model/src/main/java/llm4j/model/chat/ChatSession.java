@@ -133,6 +133,40 @@ public final class ChatSession {
     }
 
     /**
+     * What a saved chat needs besides the KV cache: the messages, the token ids of the conversation so
+     * far ({@code held}; the cache holds its first {@link #position()} ones, the last reply token may not
+     * be fed yet) and the text they render.
+     */
+    public record State(List<ChatMessage> messages, int[] held, String heldText) {
+    }
+
+    public State state() {
+        return new State(List.copyOf(messages), held.clone(), heldText);
+    }
+
+    /** The token ids the KV cache holds, in order (what a prompt cache of this chat stores). */
+    public int[] cachedTokens() {
+        return Arrays.copyOf(held, Math.min(session.position(), held.length));
+    }
+
+    /**
+     * Continues a saved conversation whose first {@code positions} tokens of {@code state.held()} the
+     * cache already holds (restored from a file); the next turn prefills only what follows them.
+     */
+    public void restore(State state, int positions) {
+        if (positions < 0 || positions > state.held().length) {
+            throw new IllegalArgumentException("cannot resume at " + positions + " of " + state.held().length + " tokens");
+        }
+        messages.clear();
+        messages.addAll(state.messages());
+        held = state.held().clone();
+        heldText = state.heldText();
+        session.reset();
+        session.resumeAt(positions);
+        sampler = new Sampler(settings, vocab);
+    }
+
+    /**
      * Adds a user message and generates the reply. The message joins the conversation only once its prompt
      * fits; on {@link ContextFullException} or {@link ChatTemplateException} the conversation is unchanged.
      */
@@ -167,12 +201,21 @@ public final class ChatSession {
         StringBuilder reply = new StringBuilder();
         Utf8StreamDecoder decoder = new Utf8StreamDecoder();
         List<Integer> generated = new ArrayList<>();
-        GenerationStats stats = Generator.generate(session, fresh, maxTokens, sampler, tokenizer::isEndOfGeneration, token -> {
-            generated.add(token);
-            String text = decoder.feed(tokenizer.tokenBytes(token));
-            reply.append(text);
-            return text.isEmpty() || sink.accept(text);
-        });
+        GenerationStats stats;
+        try {
+            stats = Generator.generate(session, fresh, maxTokens, sampler, tokenizer::isEndOfGeneration, token -> {
+                generated.add(token);
+                String text = decoder.feed(tokenizer.tokenBytes(token));
+                reply.append(text);
+                return text.isEmpty() || sink.accept(text);
+            });
+        } catch (RuntimeException e) {
+            // the cache could not take the turn (its cap): the conversation stays as it was before it
+            messages.removeLast();
+            int keep = Math.min(reused, session.position());
+            rewind(keep);
+            throw e;
+        }
         String tail = decoder.flush();
         if (!tail.isEmpty()) {
             reply.append(tail);

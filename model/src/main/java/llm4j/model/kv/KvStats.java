@@ -1,6 +1,7 @@
 package llm4j.model.kv;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,12 +41,19 @@ public record KvStats(long bytesUsed, long capBytes, long peakBytes, int positio
         StringBuilder perType = new StringBuilder("kv: bytes/token");
         bytesPerToken.forEach((type, bytes) -> perType.append(' ').append(type).append('=').append(bytes));
         out.add(perType.toString());
-        for (int l = 0; l < positionsPerRung.length; l++) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "kv: layer %d positions", l));
+        // consecutive layers with the same counts share a line: "kv: layers 0-29 positions f16=67"
+        for (int first = 0; first < positionsPerRung.length; ) {
+            int last = first;
+            while (last + 1 < positionsPerRung.length && Arrays.equals(positionsPerRung[last + 1], positionsPerRung[first])) {
+                last++;
+            }
+            StringBuilder line = new StringBuilder(first == last ? "kv: layer " + first : "kv: layers " + first + "-" + last)
+                    .append(" positions");
             for (int r = 0; r < rungs.size(); r++) {
-                line.append(' ').append(rungs.get(r)).append('=').append(positionsPerRung[l][r]);
+                line.append(' ').append(rungs.get(r)).append('=').append(positionsPerRung[first][r]);
             }
             out.add(line.toString());
+            first = last + 1;
         }
         out.add(String.format(Locale.ROOT, "kv: requantizations %d (%d layer-positions), evictions %d (%d positions), shifts %d (%d positions)",
                 requantizations, requantizedPositions, evictions, evictedPositions, shifts, discardedPositions));

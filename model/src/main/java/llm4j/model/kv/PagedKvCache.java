@@ -33,12 +33,8 @@ import llm4j.quant.kv.KvCodec;
  */
 public final class PagedKvCache implements KvCache {
 
-    /**
-     * Positions after the sinks whose keys calibrate the smoothing scales; pages begun earlier keep
-     * unit scales. On stories260K (q8_0 keys, c=256) 16 positions gave a mean KLD of 2.4e-3, 32 gave
-     * 1.5e-3, 64 gave 0.86e-3 and 128 gave 0.96e-3 (fewer positions of a 256-chunk are smoothed).
-     */
-    static final int SMOOTHING_CALIBRATION = 64;
+    /** Positions after the sinks whose keys calibrate the smoothing scales (see {@link KeyCalibration}). */
+    static final int SMOOTHING_CALIBRATION = KeyCalibration.POSITIONS;
     /** 2^e for the exponents a smoothing byte holds. */
     private static final float[] POW2 = new float[256];
 
@@ -68,13 +64,10 @@ public final class PagedKvCache implements KvCache {
     private final int levels;
     private final boolean rotateKeys;
     private final int hadamardBlock;
-    /** Whether keys are channel-smoothed (see {@link #calibrate}). */
+    /** Whether keys are channel-smoothed (see {@link #calibration}). */
     private final boolean smoothKeys;
-    /** Per layer, max|k_c| and the count of positions (sinks excluded) the smoothing scales come from. */
-    private final float[][] channelMax;
-    private final int[] channelCounts;
-    /** Per layer the smoothing exponents, fixed once calibrated; null before. Pages share these arrays. */
-    private final byte[][] calibrated;
+    /** The smoothing calibration (null when keys are not smoothed); its exponent arrays are shared by pages. */
+    private final KeyCalibration calibration;
     /** Exponents of pages begun before calibration: all zero, scale 1. */
     private final byte[] unitExponents;
     private final long cap;
@@ -123,10 +116,13 @@ public final class PagedKvCache implements KvCache {
         for (int r = 0; r < (settings.capped() ? keyRungs.length : 1); r++) {
             lowBitKeys |= keyRungs[r].codec.bitsPerElement(keyRungs[r].chunkLen) < 8;
         }
+        // AUTO rotates only where quantization blocks lie inside a head (head_dim a multiple of 32): with
+        // head_dim 8 (stories260K) a block spans four heads, channel smoothing already evens their scales,
+        // and an 8-wide rotation made q4_0's KLD worse (0.371 rotated vs 0.335 not, KvQualityTest)
         this.rotateKeys = block > 1 && switch (settings.rotation()) {
             case ON -> true;
             case OFF -> false;
-            case AUTO -> lowBitKeys;
+            case AUTO -> lowBitKeys && headDim % 32 == 0;
         };
         this.hadamardBlock = block;
         boolean quantizedKeys = false;
@@ -138,9 +134,7 @@ public final class PagedKvCache implements KvCache {
             case OFF -> false;
             case AUTO -> quantizedKeys;
         };
-        this.channelMax = new float[geometry.layers()][geometry.kvDim()];
-        this.channelCounts = new int[geometry.layers()];
-        this.calibrated = new byte[geometry.layers()][];
+        this.calibration = smoothKeys ? new KeyCalibration(geometry.layers(), geometry.kvDim()) : null;
         this.unitExponents = new byte[geometry.kvDim()];
         this.ropeDim = rope != null ? rope.rotDim() : 0;
         this.cap = settings.capped() ? settings.capBytes() : Long.MAX_VALUE;
@@ -149,7 +143,7 @@ public final class PagedKvCache implements KvCache {
             biggestTarget = Math.max(biggestTarget, layerBytes(level, PAGE_POSITIONS));
         }
         this.slack = biggestTarget;
-        this.used = fixedBytes();
+        this.used = fixedBytes() + calibrationRowBytes();
         this.peak = used;
         if (used + slack > cap) {
             throw new IllegalArgumentException("a KV cap of " + cap + " bytes is below the cache's fixed " + used + " bytes");
@@ -247,11 +241,28 @@ public final class PagedKvCache implements KvCache {
     }
 
     /**
-     * Bytes the cache holds whatever its pages: the smoothing exponents (one array per layer once
-     * calibrated, shared by every page begun after, and the all-zero array of earlier pages).
+     * Bytes the cache holds whatever its pages: the smoothing calibration (running maxima and the
+     * exponents shared by every page begun after it) and the all-zero exponents of earlier pages.
      */
     private long fixedBytes() {
-        return smoothKeys ? (layers + 1L) * aligned(ARRAY_HEADER + kvDim) : 0;
+        return smoothKeys ? aligned(ARRAY_HEADER + kvDim) + KeyCalibration.fixedBytes(layers, kvDim, PagedKvCache::aligned, ARRAY_HEADER) : 0;
+    }
+
+    /**
+     * Bytes of the calibration's per-position rows. Under a cap they are held only while the
+     * window fills (its first {@value #SMOOTHING_CALIBRATION} positions after the sinks), then
+     * released; without one they stay, so a prompt cache can replay any prefix of the window.
+     */
+    private long calibrationRowBytes() {
+        return smoothKeys ? KeyCalibration.rowBytes(layers, kvDim, PagedKvCache::aligned, ARRAY_HEADER) : 0;
+    }
+
+    /** Drops the calibration rows under a cap once every layer is calibrated. */
+    private void releaseCalibrationRows() {
+        if (settings.capped() && calibration.replayable() && calibration.allDone()) {
+            calibration.release();
+            used -= calibrationRowBytes();
+        }
     }
 
     private long pageBytes(KvPage p) {
@@ -294,7 +305,19 @@ public final class PagedKvCache implements KvCache {
      * Long.MAX_VALUE-free: this is what the cap must allow for a prompt to fit with overflow=error.
      */
     public long minimumBytes(int positions) {
-        long bytes = slack + fixedBytes();
+        long bytes = slack + fixedBytes() + pageBytesAtLeast(positions);
+        long rows = calibrationRowBytes();
+        if (rows > 0) {
+            // the calibration rows are held while the window fills (under a cap, released after it)
+            int window = Math.min(positions, settings.sinks() + SMOOTHING_CALIBRATION);
+            long whileFilling = slack + fixedBytes() + rows + pageBytesAtLeast(window);
+            bytes = settings.capped() ? Math.max(bytes, whileFilling) : bytes + rows;
+        }
+        return bytes;
+    }
+
+    private long pageBytesAtLeast(int positions) {
+        long bytes = 0;
         int lowest = levels - 1;
         for (int start = 0; start < positions; ) {
             int c = pageCapacity(start);
@@ -412,12 +435,13 @@ public final class PagedKvCache implements KvCache {
         }
         end = Math.min(end, position);
         reservedFrom = -1;
-        if (!calibratedWithin(end)) {
-            // the calibration window was rewound: calibrate again from what comes next
-            for (int l = 0; l < layers; l++) {
-                Arrays.fill(channelMax[l], 0f);
-                channelCounts[l] = 0;
-                calibrated[l] = null;
+        if (smoothKeys) {
+            // the calibration window keeps exactly the positions still held, so what follows calibrates as in a
+            // fresh run (unless its rows were released under a cap: then it starts afresh and holds rows again)
+            boolean held = calibration.replayable();
+            calibration.rewind(end - settings.sinks());
+            if (!held && calibration.replayable()) {
+                charge(calibrationRowBytes());
             }
         }
     }
@@ -452,11 +476,12 @@ public final class PagedKvCache implements KvCache {
         int keyOffset = kOffset;
         if (smoothKeys) {
             if (slot == 0) {
-                p.keyExponents[layer] = calibrated[layer] != null ? calibrated[layer] : unitExponents;
+                p.keyExponents[layer] = calibration.done(layer) ? calibration.exponents(layer) : unitExponents;
             }
             byte[] exponents = p.keyExponents[layer];
-            if (position >= settings.sinks() && calibrated[layer] == null) {
-                calibrate(layer, k, kOffset);
+            if (position >= settings.sinks() && !calibration.done(layer)) {
+                calibration.observe(layer, k, kOffset);
+                releaseCalibrationRows();
             }
             for (int c = 0; c < kvDim; c++) {
                 rowScratch[c] = k[kOffset + c] * POW2[exponents[c] + 128];
@@ -486,33 +511,12 @@ public final class PagedKvCache implements KvCache {
      * multiplied by 2^-e_c: q·k is unchanged, exactly, because powers of two scale without
      * rounding. The maximum rather than the mean keeps a quiet channel with rare spikes from being
      * amplified over everyone else's block scale (mean-based scales made stories260K's q8_0 keys
-     * worse, 8.1e-3 instead of 2.4e-3). The exponents are fixed once calibrated, so a prompt cache
-     * can restore them; pages begun before that keep exponent 0.
+     * worse, 8.1e-3 instead of 2.4e-3). The exponents are fixed once calibrated; pages begun before
+     * that keep exponent 0. {@link KeyCalibration} keeps the window per position so a prompt cache
+     * can replay any prefix of it. Returns the calibration, null when keys are not smoothed.
      */
-    private void calibrate(int layer, float[] k, int kOffset) {
-        float[] max = channelMax[layer];
-        for (int c = 0; c < kvDim; c++) {
-            max[c] = Math.max(max[c], Math.abs(k[kOffset + c]));
-        }
-        if (++channelCounts[layer] < SMOOTHING_CALIBRATION) {
-            return;
-        }
-        byte[] exponents = new byte[kvDim];
-        for (int c = 0; c < kvDim; c++) {
-            int e = max[c] > 0 && Float.isFinite(max[c]) ? -Math.getExponent(max[c]) : 0;
-            exponents[c] = (byte) Math.max(-100, Math.min(100, e));
-        }
-        calibrated[layer] = exponents;
-    }
-
-    /** The calibrated smoothing exponents per layer (null entries where not yet calibrated). */
-    byte[][] calibration() {
-        return calibrated;
-    }
-
-    /** Whether positions [0, positions) are enough to have fixed the smoothing exponents (or none are used). */
-    boolean calibratedWithin(int positions) {
-        return !smoothKeys || positions >= settings.sinks() + SMOOTHING_CALIBRATION;
+    KeyCalibration calibration() {
+        return calibration;
     }
 
     // ---------------------------------------------------------------- the ladder and overflow
@@ -821,16 +825,29 @@ public final class PagedKvCache implements KvCache {
     /**
      * Adopts saved pages as positions [0, positions) of this (cleared) cache, as they are. Stops
      * early where the cap would be exceeded, and before a partly used page stored below the top
-     * rung (new positions must go in at the configured types). Returns the positions restored.
+     * rung (new positions must go in at the configured types). With smoothed keys,
+     * {@code calibrationRows[l]} holds {@code calibrationCounts[l]} saved calibration positions of
+     * layer l (or, when not {@code replayable}, its exponents), and a page layer whose exponents are {@link KeyCalibration#SAVED} used the calibrated
+     * ones; the window is then cut to the positions restored, so what follows calibrates exactly as
+     * it would have without the file. Returns the positions restored.
      */
-    int restore(KvPage[] saved, int positions, byte[][] savedCalibration) {
+    int restore(KvPage[] saved, int positions, byte[][] calibrationRows, int[] calibrationCounts, boolean replayable) {
         clear();
-        if (!calibratedWithin(positions)) {
-            return 0; // the calibration window would be cut: nothing gained by a prefix that short
-        }
-        for (int l = 0; l < layers && smoothKeys; l++) {
-            calibrated[l] = savedCalibration[l];
-            channelCounts[l] = calibrated[l] == null ? 0 : SMOOTHING_CALIBRATION;
+        if (smoothKeys) {
+            // not replayable: saved after its rows were released, calibrationRows holds each layer's exponents
+            if (!replayable && positions < settings.sinks() + SMOOTHING_CALIBRATION) {
+                return 0; // the window cannot be cut without its rows: nothing to gain from so short a prefix
+            }
+            for (int l = 0; l < layers; l++) {
+                if (replayable) {
+                    calibration.load(l, calibrationRows[l], calibrationCounts[l]);
+                } else {
+                    calibration.loadExponents(l, calibrationRows[l]);
+                }
+            }
+            if (!replayable) {
+                used -= calibrationRowBytes();
+            }
         }
         for (KvPage p : saved) {
             if (p.start >= positions) {
@@ -848,13 +865,23 @@ public final class PagedKvCache implements KvCache {
                 p.count = positions - p.start;
             }
             for (int l = 0; l < layers && smoothKeys; l++) {
-                if (p.keyExponents[l] == null) {
-                    p.keyExponents[l] = unitExponents;
+                if (p.keyExponents[l] == KeyCalibration.SAVED && calibration.done(l)) {
+                    p.keyExponents[l] = calibration.exponents(l);
+                } else if (p.keyExponents[l] == null || p.keyExponents[l] == KeyCalibration.SAVED) {
+                    p.keyExponents[l] = unitExponents; // the loader checked SAVED only follows a full window
                 }
             }
             charge(pageBytes(p));
             addPage(p);
             end = p.end();
+        }
+        if (smoothKeys) {
+            boolean held = calibration.replayable();
+            calibration.rewind(end - settings.sinks());
+            if (!held && calibration.replayable()) {
+                charge(calibrationRowBytes());
+            }
+            releaseCalibrationRows();
         }
         return end;
     }

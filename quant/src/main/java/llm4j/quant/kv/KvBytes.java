@@ -22,6 +22,10 @@ final class KvBytes {
         SHORT.set(a, off, v);
     }
 
+    static void putInt(byte[] a, int off, int v) {
+        INT.set(a, off, v);
+    }
+
     static int getInt(byte[] a, int off) {
         return (int) INT.get(a, off);
     }

@@ -56,9 +56,28 @@ public final class Q5_0Codec extends KvCodec {
         return n / QK * BLOCK_BYTES;
     }
 
-    /** ggml's reference quantizer, byte for byte. */
+    /** ggml's layout with the scale chosen for the least squared error ({@link ScaleSearch}), not d = max/-16. */
     @Override
     public void encode(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
+        int[] codes = new int[QK];
+        int[] scratch = new int[QK];
+        for (int b = 0; b < n / QK; b++) {
+            int o = dstOff + b * BLOCK_BYTES;
+            float d = ScaleSearch.search(src, srcOff + b * QK, QK, -16, 15, codes, scratch);
+            KvBytes.putShort(dst, o, Float.floatToFloat16(d));
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int c0 = codes[j] + 16;
+                int c1 = codes[j + QK / 2] + 16;
+                dst[o + QS + j] = (byte) ((c0 & 0x0F) | (c1 & 0x0F) << 4);
+                qh |= (c0 >> 4) << j | (c1 >> 4) << (j + QK / 2);
+            }
+            KvBytes.putInt(dst, o + QH, qh);
+        }
+    }
+
+    /** ggml's reference quantizer, byte for byte (the oracle the codec tests compare layouts with). */
+    static void encodeReference(float[] src, int srcOff, int n, byte[] dst, int dstOff) {
         Q5_0Format.INSTANCE.quantize(src, srcOff, n, MemorySegment.ofArray(dst), dstOff);
     }
 

@@ -187,9 +187,11 @@ class KvCodecPropertiesTest {
             case "bf16" -> Math.abs(x) * 0x1p-8;
             // d = amax/127 rounded to fp16; half a step plus 127 times d's rounding
             case "q8_0" -> amax / 127.0 * (0.5 + 127 * fp16) + 0x1p-24;
-            // d = amax/8: the value opposite the extreme may clamp from code 16 to 15, a whole step
-            case "q4_0" -> amax / 8.0 * (1 + 8 * fp16) + 0x1p-24;
-            case "q5_0" -> amax / 16.0 * (1 + 16 * fp16) + 0x1p-24;
+            // ggml's d = amax/8 errs at most a step per value (the value opposite the extreme may clamp from
+            // code 16 to 15); the searched scale may clip one value harder, but its block's squared error is
+            // at most ggml's (searchedScalesErrNoMoreThanGgmlsRule), so one value errs at most sqrt(32) steps
+            case "q4_0" -> Math.sqrt(32) * amax / 8.0 * (1 + 8 * fp16) + 0x1p-24;
+            case "q5_0" -> Math.sqrt(32) * amax / 16.0 * (1 + 16 * fp16) + 0x1p-24;
             // d = (max-min)/15, m = min, both rounded to fp16
             case "q4_1" -> (max - min) / 15.0 * (0.5 + 15 * fp16) + Math.abs(min) * fp16 + 0x1p-24;
             // scale within 2^(1/32) of the block maximum (plus S's fp16 rounding); half the widest
@@ -211,6 +213,32 @@ class KvCodecPropertiesTest {
         for (int i = 0; i < e.n; i++) {
             assertEquals(Float.floatToIntBits(ggml[i]), Float.floatToIntBits(codec.element(e.bytes, e.off, i)),
                     codec + " element " + i + ": " + ggml[i] + " vs " + codec.element(e.bytes, e.off, i));
+        }
+    }
+
+    /** The scale search never does worse than ggml's d = max/lo, block by block (ggml's scale is its first trial). */
+    @Property(tries = 300)
+    void searchedScalesErrNoMoreThanGgmlsRule(@ForAll long seed, @ForAll boolean fiveBit) {
+        Random rnd = new Random(seed);
+        KvCodec codec = fiveBit ? Q5_0Codec.INSTANCE : Q4_0Codec.INSTANCE;
+        int n = BLOCK_CHUNKS[rnd.nextInt(BLOCK_CHUNKS.length)];
+        float[] src = activations(rnd, n);
+        byte[] searched = new byte[codec.chunkBytes(n)];
+        byte[] ggml = new byte[codec.chunkBytes(n)];
+        codec.encode(src, 0, n, searched, 0);
+        if (fiveBit) {
+            Q5_0Codec.encodeReference(src, 0, n, ggml, 0);
+        } else {
+            Q4_0Codec.encodeReference(src, 0, n, ggml, 0);
+        }
+        for (int b = 0; b < n / 32; b++) {
+            double mine = 0;
+            double theirs = 0;
+            for (int i = b * 32; i < b * 32 + 32; i++) {
+                mine += Math.pow(src[i] - codec.element(searched, 0, i), 2);
+                theirs += Math.pow(src[i] - codec.element(ggml, 0, i), 2);
+            }
+            assertTrue(mine <= theirs * (1 + 1e-6) + 1e-30, codec + " block " + b + ": " + mine + " > ggml's " + theirs);
         }
     }
 
