@@ -1,38 +1,25 @@
 package llm4j.model.kv;
 
-import java.util.ArrayList;
-import java.util.List;
+import llm4j.model.kv.PromptCacheFile.LoadResult;
+import llm4j.model.kv.PromptCacheFile.PromptCacheException;
 
 /**
- * An in-memory copy of positions {@code [0, positions)} of a {@link PagedKvCache}, in their stored
- * (quantized) form, for the server's prefix cache. Pages are deep-copied both ways: the live cache
- * keeps writing into its tail page and requantizes pages in place, and a restored cache must not
- * change the snapshot, which other sequences may restore again.
- *
- * <p>The same pages {@link PromptCacheFile} writes to disk; this class only keeps them in memory.
+ * An in-memory copy of the first positions of a {@link PagedKvCache}, in their stored (quantized)
+ * form, for the server's prefix cache. It is a prompt-cache image ({@link PromptCacheFile#encode}),
+ * so a snapshot and a prompt-cache file restore by the same code, key-smoothing calibration
+ * included, and the live cache may go on writing and requantizing without touching it.
  */
 public final class KvSnapshot {
 
-    private final KvPage[] pages;
-    private final byte[][] calibration;
-    private final int positions;
-    private final long bytes;
+    /** The identity inside the image; a snapshot is only ever restored into caches of the same model. */
+    private static final String IDENTITY = "llm4j prefix snapshot";
 
-    private KvSnapshot(KvPage[] pages, byte[][] calibration, int positions) {
-        this.pages = pages;
-        this.calibration = calibration;
+    private final byte[] image;
+    private final int positions;
+
+    private KvSnapshot(byte[] image, int positions) {
+        this.image = image;
         this.positions = positions;
-        long sum = 0;
-        for (KvPage p : pages) {
-            sum += 64; // page object and its small arrays, roughly
-            for (byte[] d : p.data) {
-                sum += 16 + d.length;
-            }
-        }
-        for (byte[] c : calibration) {
-            sum += c == null ? 0 : 16 + c.length;
-        }
-        this.bytes = sum;
     }
 
     /**
@@ -40,47 +27,14 @@ public final class KvSnapshot {
      * hold them as first stored (a context shift or an eviction renumbered or dropped some).
      */
     public static KvSnapshot capture(PagedKvCache kv, int positions) {
-        PagedKvCache.Snapshot snap = kv.snapshot();
-        if (snap.shiftedOrEvicted() || positions < 1 || positions > snap.next() || snap.held() != snap.next()) {
+        int held = kv.nextPosition();
+        if (positions < 1 || positions > held) {
             return null;
         }
-        List<KvPage> copied = new ArrayList<>();
-        for (KvPage p : snap.pages()) {
-            if (p.start >= positions) {
-                break;
-            }
-            KvPage c = copy(p);
-            c.count = Math.min(p.count, positions - p.start);
-            copied.add(c);
-        }
-        byte[][] cal = kv.calibration();
-        byte[][] calCopy = new byte[cal.length][];
-        for (int l = 0; l < cal.length; l++) {
-            calCopy[l] = cal[l] == null ? null : cal[l].clone();
-        }
-        // pages point at the cache's calibration arrays by identity; point the copies at the copied arrays
-        for (KvPage c : copied) {
-            for (int l = 0; l < c.keyExponents.length; l++) {
-                if (c.keyExponents[l] != null && cal[l] != null && c.keyExponents[l] == cal[l]) {
-                    c.keyExponents[l] = calCopy[l];
-                } else {
-                    c.keyExponents[l] = null; // unit exponents: the restoring cache supplies its own
-                }
-            }
-        }
-        return new KvSnapshot(copied.toArray(KvPage[]::new), calCopy, positions);
-    }
-
-    private static KvPage copy(KvPage p) {
-        KvPage c = new KvPage(p.start, p.capacity, p.sink, p.level.length);
-        c.count = p.count;
-        c.ropeDelta = p.ropeDelta;
-        System.arraycopy(p.level, 0, c.level, 0, p.level.length);
-        for (int l = 0; l < p.data.length; l++) {
-            c.data[l] = p.data[l].clone();
-            c.keyExponents[l] = p.keyExponents[l];
-        }
-        return c;
+        // the image keeps every held position (token ids do not matter here: the prefix cache keys
+        // entries by its own copy of them); restores stop at this snapshot's length
+        byte[] image = PromptCacheFile.encode(IDENTITY, kv, new int[held], null);
+        return image == null ? null : new KvSnapshot(image, positions);
     }
 
     /** Positions the snapshot holds. */
@@ -88,31 +42,29 @@ public final class KvSnapshot {
         return positions;
     }
 
-    /** Approximate heap bytes the snapshot holds (what the prefix cache's memory cap counts). */
+    /** Heap bytes the snapshot holds (what the prefix cache's memory cap counts). */
     public long bytes() {
-        return bytes;
+        return 16L + image.length;
     }
 
     /**
-     * Makes positions {@code [0, min(wanted, positions()))} the whole content of {@code kv} (which must
-     * have the configuration the snapshot was taken with); returns the positions actually restored,
-     * fewer when the cap, a demoted partial page or the smoothing calibration window stops it.
+     * Makes positions {@code [0, min(wanted, positions()))} the whole content of the cleared
+     * {@code kv} (which must have the configuration the snapshot was taken with); returns the
+     * positions actually restored, fewer when the cap or a demoted partial page stops it, 0 when the
+     * configuration differs.
      */
     public int restoreInto(PagedKvCache kv, int wanted) {
         int n = Math.min(wanted, positions);
-        byte[][] cal = new byte[calibration.length][];
-        for (int l = 0; l < cal.length; l++) {
-            cal[l] = calibration[l] == null ? null : calibration[l].clone();
+        if (n < 1) {
+            return 0;
         }
-        KvPage[] copies = new KvPage[pages.length];
-        for (int i = 0; i < pages.length; i++) {
-            copies[i] = copy(pages[i]);
-            for (int l = 0; l < copies[i].keyExponents.length; l++) {
-                // the restoring cache adopts these calibration arrays; its pages share them by identity
-                copies[i].keyExponents[l] = pages[i].keyExponents[l] != null ? cal[l] : null;
-            }
+        try {
+            // decode restores at most prompt.length - 1 positions of a prompt matching the stored ids
+            LoadResult r = PromptCacheFile.decode(image, "prefix snapshot", IDENTITY, kv, new int[n + 1]);
+            return r.mismatch() == null ? r.restored() : 0;
+        } catch (PromptCacheException e) {
+            throw new IllegalStateException("a prefix snapshot made in this process failed to decode: " + e.getMessage(), e);
         }
-        return kv.restore(copies, n, cal);
     }
 
     /**
