@@ -145,16 +145,21 @@ class PromptCacheFuzzTest {
         at += 4 + 4 * tokens;
         fields.add(new int[] {at - 4, 4});
         bounds.add(at);
-        int kvDim = -1;
+        int payload = in.getInt(at);
+        fields.add(new int[] {at, 4});
+        at += 4 + payload;
+        bounds.add(at);
         if (smoothed) {
+            // format 2: whether the calibration rows follow, then per layer the positions calibrated and
+            // either that many rows of kvDim codes or the layer's kvDim exponents
+            boolean rows = b[at] != 0;
+            fields.add(new int[] {at, 1});
+            at += 1;
+            int kvDim = guessKvDim(model);
             for (int l = 0; l < layers; l++) {
                 fields.add(new int[] {at, 1});
-                boolean present = b[at] != 0;
-                at += 1;
-                if (present) {
-                    kvDim = kvDim < 0 ? guessKvDim(model) : kvDim;
-                    at += kvDim;
-                }
+                int count = b[at] & 0xff;
+                at += 1 + (rows ? count * kvDim : kvDim);
             }
             bounds.add(at);
         }
