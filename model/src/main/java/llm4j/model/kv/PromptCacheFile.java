@@ -123,12 +123,7 @@ public final class PromptCacheFile {
         if (image == null) {
             return false;
         }
-        AtomicFile.write(file, ch -> {
-            ByteBuffer b = ByteBuffer.wrap(image);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-        });
+        AtomicFile.write(file, image);
         return true;
     }
 
