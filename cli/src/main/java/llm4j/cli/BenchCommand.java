@@ -52,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = {"-p", "--n-prompt"}, split = ",", paramLabel = "N", defaultValue = "512",
-            description = "Prompt tokens of the pp tests (a comma list). Default: ${DEFAULT-VALUE}.")
+            description = "Prompt tokens of the pp tests (a comma list; 0 skips them). Default: ${DEFAULT-VALUE}.")
     List<Integer> prompts;
 
     @Option(names = {"-n", "--n-gen"}, split = ",", paramLabel = "N", defaultValue = "128",
@@ -177,8 +177,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private void checkFlags(List<Integer> threadCounts, PrintWriter err) {
         for (int p : prompts) {
-            if (p < 1) {
-                throw CliException.usage("-p must be at least 1, not " + p);
+            if (p < 0) {
+                throw CliException.usage("-p must be 0 (no pp test) or more, not " + p);
             }
         }
         for (int n : generations) {
@@ -190,6 +190,9 @@ final class BenchCommand implements Callable<Integer> {
             if (d < 0) {
                 throw CliException.usage("--depth must not be negative, not " + d);
             }
+        }
+        if (prompts.stream().allMatch(p -> p == 0) && generations.stream().allMatch(n -> n == 0)) {
+            throw CliException.usage("-p 0 and -n 0 leave nothing to measure");
         }
         int cores = Runtime.getRuntime().availableProcessors();
         for (int t : new LinkedHashSet<>(threadCounts)) {
@@ -221,7 +224,7 @@ final class BenchCommand implements Callable<Integer> {
                         ? s.keyType().name() : s.keyType().name() + "/" + s.valueType().name();
                 for (int d : depths) {
                     List<BenchTest> tests = new ArrayList<>();
-                    prompts.forEach(p -> tests.add(BenchTest.prompt(p, d)));
+                    prompts.stream().filter(p -> p > 0).forEach(p -> tests.add(BenchTest.prompt(p, d)));
                     generations.stream().filter(n -> n > 0).forEach(n -> tests.add(BenchTest.generation(n, d)));
                     for (BenchTest test : tests) {
                         if (test.positions() > context) {

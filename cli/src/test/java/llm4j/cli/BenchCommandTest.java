@@ -103,10 +103,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void zeroPromptTokensSkipsThePpTestLikeLlamaBench() {
+        CliRunner.Result r = CliRunner.run("bench", model(), "-p", "0", "-n", "4", "-r", "1", "-t", "1", "--bw-size", "0");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("| llama")).count(), r.out());
+        assertTrue(r.out().contains("tg4"), r.out());
+        assertFalse(r.out().contains("pp"), r.out());
+    }
+
+    @Test
     void badFlagsAreOneLineUsageErrors() {
         String m = model();
-        assertUsage(CliRunner.run("bench", m, "-p", "0"), "-p must be at least 1, not 0");
-        assertUsage(CliRunner.run("bench", m, "-p", "8,-3"), "-p must be at least 1, not -3");
+        assertUsage(CliRunner.run("bench", m, "-p", "0", "-n", "0"), "-p 0 and -n 0 leave nothing to measure");
+        assertUsage(CliRunner.run("bench", m, "-p", "8,-3"), "-p must be 0 (no pp test) or more, not -3");
         assertUsage(CliRunner.run("bench", m, "-n", "-1"), "-n must be 0 (no tg test) or more, not -1");
         assertUsage(CliRunner.run("bench", m, "-t", "0"), "-t must be at least 1, not 0");
         assertUsage(CliRunner.run("bench", m, "-t", "1,-2"), "-t must be at least 1, not -2");
