@@ -31,12 +31,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j bench}: llama-bench's measurement and table, plus memory bandwidth and the generation roofline. */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "bench", header = "Measure prompt processing and generation speed as llama-bench does.", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Measure prompt processing (pp) and generation (tg) speed as llama-bench does: random tokens, "
                 + "forward passes only (no tokenizer, no sampler), one warm-up run, then -r timed runs (mean ± sd of t/s). "
                 + "Comma lists (-p 128,512 -t 1,2) give a row for every combination.",
             "Two columns llama-bench lacks: bw GB/s, the memory read bandwidth measured just before the row with its "
-                + "threads, and roofline, t/s × weight bytes read per generated token ÷ bw (100% = generation streams "
+                + "threads, and roofline, t/s × weight bytes read per generated token ÷ bw (100%% = generation streams "
                 + "the weights at the measured bandwidth)."},
         footer = {"", "Examples:",
             "  llm4j bench model.gguf                         # pp512 and tg128 on every core, 3 runs each",

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j chat}: an interactive conversation, or a scripted one when standard input is a pipe. */
-@Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "chat", header = "Chat with a model: a REPL at a terminal, one message per line when piped.", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Chat with a model. At a terminal: line editing, history (~/.llm4j/history), completion of /commands,",
             "multi-line input (end a line with \\ or wrap text in \"\"\"), Ctrl-C stops a reply, Ctrl-D or /exit leaves.",
             "With standard input piped, each line is one message and only the replies (and /command output) go to",

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j convert}: a runnable model (GGUF, SMQ, Hugging Face folder) rewritten as GGUF or SMQ. */
-@Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "convert", header = "Rewrite a model (GGUF, SMQ or Hugging Face folder) as GGUF or SMQ.", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Rewrite a model as GGUF or SMQ (SmallMind's format) with everything needed to run it:"
                 + " architecture keys, tokenizer and weights. Without --type values are kept exactly (SMQ repacks"
                 + " ggml Q8_0/Q4_0 without loss; other types become F32). The output is replaced atomically.",

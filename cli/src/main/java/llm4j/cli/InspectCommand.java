@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j inspect}: what is inside a model file, without loading the model. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "inspect", header = "Show a model file: summary, metadata and tensor table (like ollama show and gguf-dump).", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Show a model file: a summary like 'ollama show', its metadata like gguf-dump (long arrays cut",
             "short unless --full) and a table of its tensors (index, name, type, shape, elements, bytes, file offset).",
             "--tensor NAME --dump prints dequantized values; --stats adds min/max/mean/std and NaN/Inf counts per tensor;",

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j perplexity}: llama-perplexity's measurement, the instrument every quality claim uses. */
-@Command(name = "perplexity", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "perplexity", header = "Measure perplexity and KL divergence as llama-perplexity does.", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Measure perplexity on a text as llama-perplexity does: chunks of -c tokens, BOS first,",
             "the second half of each chunk scored. Optionally save or compare full distributions (KL divergence)."},
         footer = {"", "Examples:",

@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j quantize}: llama-quantize's file types, byte for byte where ggml's quantizers define the bytes. */
-@Command(name = "quantize", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "quantize", header = "Re-encode a model's weights as llama-quantize does.", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Re-encode a model's weights as llama-quantize does: TYPE is a file type (Q4_K_M, Q8_0, F16, ...);",
             "K mixtures give the output tensor, attn_v and some ffn_down layers more bits, --pure puts TYPE everywhere.",
             "1-D tensors and norms are copied as they are. Rows a type's block does not divide fall back (K-quants to a",

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code llm4j synth}: writes a random-weight GGUF with a real model's tensor shapes, for benchmarks. */
-@Command(name = "synth",
+@Command(name = "synth", header = "Write a random-weight GGUF with a known model's exact shapes (benchmark models).",
         mixinStandardHelpOptions = true,
         description = "Write a llama GGUF with random N(0, 0.02) weights and the exact tensor shapes of a known model,"
                 + " in any weight type. Speed does not depend on weight values, so these are the benchmark models;"
