@@ -1,5 +1,6 @@
 package llm4j.model;
 
+import llm4j.quant.ActivationRounding;
 import llm4j.quant.WeightTensor;
 
 /**
@@ -7,8 +8,14 @@ import llm4j.quant.WeightTensor;
  * runs was decided by the tensor's type when it was loaded.
  *
  * @param bias one value per output, or null
+ * @param activations how inputs are rounded before the product (ggml's rounding for a GGUF file's weights)
  */
-public record Linear(String name, WeightTensor weight, float[] bias) {
+public record Linear(String name, WeightTensor weight, float[] bias, ActivationRounding activations) {
+
+    /** A layer whose inputs are rounded as for weights outside a GGUF file. */
+    public Linear(String name, WeightTensor weight, float[] bias) {
+        this(name, weight, bias, ActivationRounding.forWeights(weight.type()));
+    }
 
     public int in() {
         return weight.cols();

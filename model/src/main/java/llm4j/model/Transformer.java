@@ -108,7 +108,7 @@ public final class Transformer {
 
     private static void linear(WorkerPool pool, ForwardState s, Linear layer, float[] in, int n, float[] out) {
         // the activations llama.cpp's products see: 8-bit blocks for quantized weights, halves for F16/BF16
-        ActivationRounding rounding = ActivationRounding.forWeights(layer.weight().type());
+        ActivationRounding rounding = layer.activations();
         if (rounding != ActivationRounding.NONE && layer.in() % rounding.blockSize() == 0) {
             rounding.apply(in, 0, s.rounded, 0, n * layer.in());
             in = s.rounded;

@@ -28,27 +28,35 @@ public enum ActivationRounding {
      * q = min(127, round-half-even(iscale · x)), d = 1/iscale in float.
      */
     Q8_K,
-    /** F16 weights under {@code -Dllm4j.activations=ggml}: activations converted to fp16 (nearest even). */
+    /** F16 weights of a GGUF file: activations converted to fp16 (nearest even), as ggml does. */
     F16,
-    /** BF16 weights under {@code -Dllm4j.activations=ggml}: activations converted to bf16 (nearest even). */
+    /** BF16 weights of a GGUF file: activations converted to bf16 (nearest even), as ggml does. */
     BF16;
 
     /**
-     * {@code -Dllm4j.activations=float} keeps every activation in float (the behaviour before this
-     * rounding); {@code =ggml} also rounds F16/BF16 weights' activations to half floats, as ggml does.
+     * {@code -Dllm4j.activations=float|quantized|ggml} forces one mapping for every file (A/B runs):
+     * {@code float} keeps every activation in float, {@code quantized} rounds only for quantized weights,
+     * {@code ggml} also rounds F16/BF16 weights' activations to half floats. Unset, the file decides.
      */
-    private static final String MODE = System.getProperty("llm4j.activations", "quantized");
+    private static final String MODE = System.getProperty("llm4j.activations", "");
+
+    /** The mapping for weights that are not from a GGUF file (see {@link #forWeights(GgmlType, boolean)}). */
+    public static ActivationRounding forWeights(GgmlType type) {
+        return forWeights(type, false);
+    }
 
     /**
-     * What ggml does to activations multiplied by weights of {@code type}. By default F16/BF16 weights
-     * keep float activations although ggml rounds them to half floats: Hugging Face checkpoints stored
-     * in F16/BF16 are specified with float activations (ArchitectureTest's double-precision reference,
-     * 2e-4, failed at 0.011 with the rounding), while GGUF files want llama.cpp's behaviour (stories260K
-     * Q8_0's F16 ffn_down is what keeps its logits 0.1-0.2 from llama.cpp's without it). Choosing per
-     * file format is left to the loader; until then {@code -Dllm4j.activations=ggml} turns it on.
+     * What ggml does to activations multiplied by weights of {@code type}. A GGUF file's reference runtime is
+     * ggml, so its weights get exactly ggml's rounding, half floats for F16/BF16 included (stories260K Q8_0's
+     * F16 ffn_down kept its logits 0.1-0.2 from llama.cpp's without it). Other files (Hugging Face F16/BF16
+     * checkpoints, SMQ) are specified with float activations (ArchitectureTest's double-precision reference,
+     * 2e-4, failed at 0.011 with half-float rounding): only their quantized weights get 8-bit activations.
+     *
+     * @param ggmlFile whether the weights come from a GGUF file
      */
-    public static ActivationRounding forWeights(GgmlType type) {
-        return switch (MODE) {
+    public static ActivationRounding forWeights(GgmlType type, boolean ggmlFile) {
+        String mode = MODE.isEmpty() ? (ggmlFile ? "ggml" : "quantized") : MODE;
+        return switch (mode) {
             case "float" -> NONE;
             case "ggml" -> switch (type) {
                 case Q4_0, Q5_0, Q8_0 -> Q8_0;

@@ -115,9 +115,17 @@ class ActivationRoundingTest {
         assertEquals(ActivationRounding.Q8_0, ActivationRounding.forWeights(GgmlType.Q4_0));
         assertEquals(ActivationRounding.Q8_0, ActivationRounding.forWeights(GgmlType.Q8_0));
         assertEquals(ActivationRounding.Q8_K, ActivationRounding.forWeights(GgmlType.Q6_K));
-        boolean ggml = "ggml".equals(System.getProperty("llm4j.activations"));
+        String mode = System.getProperty("llm4j.activations", "");
+        boolean ggml = "ggml".equals(mode);
         assertEquals(ggml ? ActivationRounding.F16 : ActivationRounding.NONE, ActivationRounding.forWeights(GgmlType.F16));
         assertEquals(ggml ? ActivationRounding.BF16 : ActivationRounding.NONE, ActivationRounding.forWeights(GgmlType.BF16));
+        if (mode.isEmpty()) {
+            // a GGUF file's F16/BF16 weights see half-float activations, as in ggml
+            assertEquals(ActivationRounding.F16, ActivationRounding.forWeights(GgmlType.F16, true));
+            assertEquals(ActivationRounding.BF16, ActivationRounding.forWeights(GgmlType.BF16, true));
+            assertEquals(ActivationRounding.Q8_0, ActivationRounding.forWeights(GgmlType.Q4_0, true));
+            assertEquals(ActivationRounding.NONE, ActivationRounding.forWeights(GgmlType.F32, true));
+        }
         assertEquals(ActivationRounding.NONE, ActivationRounding.forWeights(GgmlType.F32));
         assertEquals(ActivationRounding.NONE, ActivationRounding.forWeights(GgmlType.Q4_1));
     }

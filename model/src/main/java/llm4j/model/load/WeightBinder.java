@@ -11,6 +11,7 @@ import llm4j.model.Linear;
 import llm4j.model.ModelConfig;
 import llm4j.model.ModelWeights;
 import llm4j.model.load.TensorNames.Part;
+import llm4j.quant.ActivationRounding;
 import llm4j.quant.UnsupportedTypeException;
 import llm4j.quant.WeightTensor;
 
@@ -73,7 +74,7 @@ public final class WeightBinder {
         // an output matrix that is the embedding's bytes (tied weights aliased by the file) is bound only once
         Linear head = file.tensor(output + ".weight").isPresent() && !sameBytes(output + ".weight", names.embedding())
                 ? linear(output, c.vocabSize(), c.dim(), false)
-                : new Linear(output + " (tied to the embedding)", embedding, null);
+                : new Linear(output + " (tied to the embedding)", embedding, null, activations(embedding));
         return new ModelWeights(embedding, layers, outputNorm, head);
     }
 
@@ -108,7 +109,13 @@ public final class WeightBinder {
      */
     private Linear linear(String prefix, int rows, int cols, boolean requiresBias) throws ModelFormatException {
         float[] bias = requiresBias || file.tensor(prefix + ".bias").isPresent() ? vector(prefix + ".bias", rows) : null;
-        return new Linear(prefix, matrix(prefix + ".weight", rows, cols), bias);
+        WeightTensor w = matrix(prefix + ".weight", rows, cols);
+        return new Linear(prefix, w, bias, activations(w));
+    }
+
+    /** ggml's activation rounding for a GGUF file's weights; other formats round only for quantized weights. */
+    private ActivationRounding activations(WeightTensor w) {
+        return ActivationRounding.forWeights(w.type(), file.format().equals("gguf"));
     }
 
     private TensorView require(String name) throws ModelFormatException {
