@@ -76,7 +76,9 @@ class QuantizedKvGoldenTest {
                     checked++;
                     continue;
                 }
-                double tolerance = codec.blockSize() == 1 ? 1e-4 : 0.25 * quantizationShift;
+                // unquantized caches: 1e-4 with the vector kernels; the scalar kernels (-Dllm4j.kernels=scalar, the fuzz
+                // execution when -Dtest selects this class) sum in another order and land at 1.1e-4
+                double tolerance = codec.blockSize() == 1 ? 1.5e-4 : 0.25 * quantizationShift;
                 System.out.printf("%-22s %3d ids: max |dlogit| vs llama.cpp %.6f (tolerance %.6f)%n", label, ids.length, maxDiff, tolerance);
                 assertTrue(maxDiff <= tolerance, label + " on " + ids.length + " ids: " + maxDiff + " > " + tolerance);
                 assertEquals(rec.get("argmax").asInt(), FloatMath.argmax(s.logits, 0, want.length), label + " argmax");
