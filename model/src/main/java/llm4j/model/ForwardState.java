@@ -2,6 +2,7 @@ package llm4j.model;
 
 import llm4j.model.kv.KvCache;
 import llm4j.model.parallel.RangeTask;
+import llm4j.quant.ActivationRounding;
 
 /**
  * Activation buffers for batches of up to {@code maxBatch} tokens, plus the reusable parallel tasks
@@ -25,6 +26,8 @@ public final class ForwardState {
     final float[][] scores;
     /** A Linear's input rounded as ggml rounds activations for its weight type (see {@code ActivationRounding}). */
     final float[] rounded;
+    /** How {@link #rounded} holds the current input, or null when it holds no current input. */
+    ActivationRounding roundedAs;
     /** Logits of the last forward pass: {@code logitRows} rows of {@code vocabSize}. */
     public final float[] logits;
 

@@ -65,9 +65,9 @@ public final class Transformer {
             for (int t = 0; t < n; t++) {
                 FloatMath.rmsNorm(s.xb, t * dim, s.x, t * dim, w.attnNorm(), dim, c.rmsEps());
             }
-            linear(pool, s, w.wq(), s.xb, n, s.q);
-            linear(pool, s, w.wk(), s.xb, n, s.k);
-            linear(pool, s, w.wv(), s.xb, n, s.v);
+            linear(pool, s, w.wq(), s.xb, n, s.q, false);
+            linear(pool, s, w.wk(), s.xb, n, s.k, true);
+            linear(pool, s, w.wv(), s.xb, n, s.v, true);
             for (int t = 0; t < n; t++) {
                 rope.rotate(s.q, t * c.qDim(), c.heads(), c.headDim(), s.cos, s.sin, t * half);
                 rope.rotate(s.k, t * c.kvDim(), c.kvHeads(), c.headDim(), s.cos, s.sin, t * half);
@@ -84,16 +84,16 @@ public final class Transformer {
             a.window = c.slidingWindow();
             a.scale = (float) (1.0 / Math.sqrt(c.headDim()));
             pool.parallelFor(n * c.kvHeads(), a);
-            linear(pool, s, w.wo(), s.att, n, s.xb2);
+            linear(pool, s, w.wo(), s.att, n, s.xb2, false);
             FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
 
             for (int t = 0; t < n; t++) {
                 FloatMath.rmsNorm(s.xb, t * dim, s.x, t * dim, w.ffnNorm(), dim, c.rmsEps());
             }
-            linear(pool, s, w.gate(), s.xb, n, s.hb);
-            linear(pool, s, w.up(), s.xb, n, s.hb2);
+            linear(pool, s, w.gate(), s.xb, n, s.hb, false);
+            linear(pool, s, w.up(), s.xb, n, s.hb2, true);
             FloatMath.swiglu(s.hb, s.hb2, 0, n * c.hiddenDim());
-            linear(pool, s, w.down(), s.hb, n, s.xb2);
+            linear(pool, s, w.down(), s.hb, n, s.xb2, false);
             FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
         }
         if (logitRows == 0) {
@@ -103,14 +103,24 @@ public final class Transformer {
         for (int t = 0; t < logitRows; t++) {
             FloatMath.rmsNorm(s.xb, t * dim, s.x, (first + t) * dim, weights.outputNorm(), dim, c.rmsEps());
         }
-        linear(pool, s, weights.output(), s.xb, logitRows, s.logits);
+        linear(pool, s, weights.output(), s.xb, logitRows, s.logits, false);
     }
 
-    private static void linear(WorkerPool pool, ForwardState s, Linear layer, float[] in, int n, float[] out) {
+    /**
+     * @param sameInput {@code in} is unchanged since the previous call (Q, K and V share the normed input, gate and
+     *                  up too): its rounding is reused when the weight types round alike
+     */
+    private static void linear(WorkerPool pool, ForwardState s, Linear layer, float[] in, int n, float[] out, boolean sameInput) {
         // the activations llama.cpp's products see: 8-bit blocks for quantized weights, halves for F16/BF16
         ActivationRounding rounding = layer.activations();
+        if (!sameInput) {
+            s.roundedAs = null;
+        }
         if (rounding != ActivationRounding.NONE && layer.in() % rounding.blockSize() == 0) {
-            rounding.apply(in, 0, s.rounded, 0, n * layer.in());
+            if (s.roundedAs != rounding) {
+                rounding.apply(in, 0, s.rounded, 0, n * layer.in());
+                s.roundedAs = rounding;
+            }
             in = s.rounded;
         }
         ForwardState.LinearTask task = s.linear;
