@@ -59,10 +59,12 @@ public final class ForwardState {
         float[] in;
         float[] out;
         int n;
+        /** Output rows per range unit: a batch's row ranges start at panel boundaries (TiledMatMul.PANEL_ROWS). */
+        int unit;
 
         @Override
         public void run(int from, int to, int worker) {
-            layer.forward(in, n, out, from, to);
+            layer.forward(in, n, out, from * unit, Math.min(to * unit, layer.out()));
         }
     }
 

@@ -4,6 +4,7 @@ import llm4j.model.kv.KvCache;
 import llm4j.model.math.FloatMath;
 import llm4j.model.parallel.WorkerPool;
 import llm4j.quant.ActivationRounding;
+import llm4j.quant.TiledMatMul;
 
 /**
  * The llama forward pass: embeddings, then per block RMSNorm → GQA attention with RoPE → residual →
@@ -128,6 +129,7 @@ public final class Transformer {
         task.in = in;
         task.out = out;
         task.n = n;
-        pool.parallelFor(layer.out(), task);
+        task.unit = n >= TiledMatMul.MIN_BATCH ? TiledMatMul.PANEL_ROWS : 1;
+        pool.parallelFor(Math.ceilDiv(layer.out(), task.unit), task);
     }
 }

@@ -13,6 +13,11 @@ public final class WeightTensors {
     private WeightTensors() {
     }
 
+    /** Whether tensors built by {@link #wrap(GgmlType, MemorySegment, int, int)} run batches through {@link TiledMatMul}. */
+    public static boolean tiledBatches() {
+        return TILED;
+    }
+
     /** A {@code rows × cols} matrix of {@code type} over {@code data}, which must hold exactly its bytes. */
     public static WeightTensor wrap(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
