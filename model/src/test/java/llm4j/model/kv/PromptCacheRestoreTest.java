@@ -94,7 +94,9 @@ class PromptCacheRestoreTest {
         PromptCacheFile.LoadResult r = PromptCacheFile.decode(image, "m", ID, restored, prompt);
         assertEquals(99, r.restored());
         PagedKvCache fresh = model.cache(256, capped);
-        assertArrayEquals(continueFrom(fresh, 0, prompt), continueFrom(restored, 99, prompt));
+        // the fresh run computes token 99 inside a batch (the prefill GEMM), the restored one as a single
+        // step (the per-row kernels): the same products summed in another order, so equal within rounding
+        assertArrayEquals(continueFrom(fresh, 0, prompt), continueFrom(restored, 99, prompt), 1e-4f);
         assertEquals(fresh.bytes(), restored.bytes(), "the same accounting as a cache that prefilled everything");
 
         PromptCacheFile.LoadResult shortPrefix = PromptCacheFile.decode(image, "m", ID, model.cache(256, capped),
