@@ -109,8 +109,9 @@ final class SynthCommand implements Callable<Integer> {
         String params = s.parameters() >= 1e9
                 ? String.format(Locale.ROOT, "%.2f B", s.parameters() / 1e9)
                 : String.format(Locale.ROOT, "%.1f M", s.parameters() / 1e6);
-        out.printf(Locale.ROOT, "%s: %s %s, %s parameters, %.1f MiB, seed %d, written in %.1f s%n", this.out, s.name(), t,
-                params, bytes / (1024.0 * 1024.0), seed, seconds);
+        String loud = outliers.none() ? "" : ", key outliers " + outliers.label();
+        out.printf(Locale.ROOT, "%s: %s %s, %s parameters, %.1f MiB, seed %d%s, written in %.1f s%n", this.out, s.name(), t,
+                params, bytes / (1024.0 * 1024.0), seed, loud, seconds);
         return 0;
     }
 

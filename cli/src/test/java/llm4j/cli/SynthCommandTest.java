@@ -71,6 +71,7 @@ class SynthCommandTest {
         Path out = dir.resolve("loud.gguf");
         CliRunner.Result r = CliRunner.run("synth", "tiny", "F32", out.toString(), "--key-outliers", "2:8", "-t", "1");
         assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("seed 42, key outliers 2:8,"), r.out());
         try (ModelFile f = ModelFiles.open(out)) {
             assertTrue(f.metadata().getString("general.description").contains("2 rotary pairs per KV head of attn_k scaled by 8"));
         }

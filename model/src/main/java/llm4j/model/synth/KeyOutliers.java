@@ -105,9 +105,17 @@ public record KeyOutliers(int pairs, float gain) {
         return gains;
     }
 
+    /** {@code N:GAIN} as {@link #parse} reads it, a whole gain without ".0". */
+    public String label() {
+        return pairs + ":" + gainText();
+    }
+
     /** For the file's description. */
     String describe() {
-        return String.format(Locale.ROOT, "%d rotary pair%s per KV head of attn_k scaled by %s", pairs,
-                pairs == 1 ? "" : "s", gain == Math.rint(gain) ? String.valueOf((long) gain) : String.valueOf(gain));
+        return String.format(Locale.ROOT, "%d rotary pair%s per KV head of attn_k scaled by %s", pairs, pairs == 1 ? "" : "s", gainText());
+    }
+
+    private String gainText() {
+        return gain == Math.rint(gain) ? String.valueOf((long) gain) : String.valueOf(gain);
     }
 }

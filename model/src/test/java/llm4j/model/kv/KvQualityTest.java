@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue #8's quality lines, on a slice of golden/corpus.txt (c=256; the full-corpus figures are in
  * docs/kv-cache.md): mean KL divergence of each quantized cache against an f32 cache on the same
  * weights. q8_0 stays under 1e-3 on stories260K (head_dim 8) and on the random head_dim-64 model;
- * rotation does not hurt q4_0; the cap's ladder lands between its rungs; and on random-llama-256d
+ * rotation does not hurt q4_0, and beats no rotation on a head_dim-64 model whose keys have outlier
+ * channels; the cap's ladder lands between its rungs; and on random-llama-256d
  * our q4_0 cache moves the final logits less than llama.cpp's q4_0 cache does (its KLD computed
  * from golden/logits/random-llama-256d-final-logits.json).
  */

@@ -56,6 +56,9 @@ class KeyOutliersTest {
         assertEquals(new KeyOutliers(2, KeyOutliers.DEFAULT_GAIN), KeyOutliers.parse("2"));
         assertEquals(new KeyOutliers(3, 32f), KeyOutliers.parse("3:32"));
         assertEquals(new KeyOutliers(1, 2.5f), KeyOutliers.parse(" 1:2.5 "));
+        assertEquals("3:32", KeyOutliers.parse("3:32").label());
+        assertEquals("1:2.5", KeyOutliers.parse("1:2.5").label());
+        assertEquals(KeyOutliers.parse("1:2.5"), KeyOutliers.parse(KeyOutliers.parse("1:2.5").label()));
         for (String bad : new String[] {"", "0", "-1", "x", "2:", "2:0", "2:-4", "2:NaN", "2:Infinity", "1:2:3"}) {
             assertThrows(IllegalArgumentException.class, () -> KeyOutliers.parse(bad), bad);
         }
