@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import llm4j.model.synth.KeyOutliers;
 import llm4j.model.synth.SynthModel;
 import llm4j.model.synth.SynthShape;
 import llm4j.model.synth.SynthType;
@@ -30,10 +31,14 @@ import picocli.CommandLine.Spec;
                 + " (like llama-quantize --pure); Q4_K_M is llama-quantize's mixture. Rows a type cannot hold fall back"
                 + " as llama-quantize does (SmolLM2's 576-wide rows: Q4_K to Q5_0, Q6_K to Q8_0, Q2_K and Q3_K to Q4_0).",
             "",
+            "--key-outliers makes a model for KV-cache quality measurements: trained models' keys have a few channels"
+                + " per head 10-100x louder than the rest (what key rotation and smoothing exist for); random weights have none.",
+            "",
             "Examples:",
             "  llm4j synth smollm2-135m Q8_0 smollm2-135m-Q8_0.gguf",
             "  llm4j synth smollm2-135m Q4_K_M s.gguf --tokenizer tokenizer.json",
-            "  llm4j synth llama-3.2-1b Q4_0 llama-1b-Q4_0.gguf --seed 7"})
+            "  llm4j synth llama-3.2-1b Q4_0 llama-1b-Q4_0.gguf --seed 7",
+            "  llm4j synth tiny F32 tiny-outliers.gguf --key-outliers 2:16"})
 final class SynthCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SHAPE", description = "Model shape: smollm2-135m, llama-3.2-1b or tiny.")
@@ -53,6 +58,12 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SynthModel.DEFAULT_SEED,
             description = "Random seed; the same seed gives the same file. Default: ${DEFAULT-VALUE}.")
     long seed;
+
+    @Option(names = "--key-outliers", paramLabel = "N[:GAIN]",
+            description = "Make N rotary pairs (2N channels) per KV head of every attn_k.weight GAIN times louder"
+                    + " (default gain " + (int) KeyOutliers.DEFAULT_GAIN + "), chosen by the seed per layer, as trained models'"
+                    + " keys have. Default: none.")
+    String keyOutliers;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
             description = "Threads generating and quantizing weights; 0 uses every core. Default: ${DEFAULT-VALUE}.")
@@ -76,7 +87,16 @@ final class SynthCommand implements Callable<Integer> {
         if (threads < 0) {
             throw CliException.usage("-t must be at least 1 (or 0 for every core), not " + threads);
         }
-        SynthModel.Spec model = new SynthModel.Spec(s, t, vocabulary(s), seed);
+        KeyOutliers outliers = KeyOutliers.NONE;
+        if (keyOutliers != null) {
+            try {
+                outliers = KeyOutliers.parse(keyOutliers);
+                outliers.check(s.headDim());
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--key-outliers: " + e.getMessage());
+            }
+        }
+        SynthModel.Spec model = new SynthModel.Spec(s, t, vocabulary(s), seed, outliers);
         int workers = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         long start = System.nanoTime();
         try {
@@ -89,8 +109,9 @@ final class SynthCommand implements Callable<Integer> {
         String params = s.parameters() >= 1e9
                 ? String.format(Locale.ROOT, "%.2f B", s.parameters() / 1e9)
                 : String.format(Locale.ROOT, "%.1f M", s.parameters() / 1e6);
-        out.printf(Locale.ROOT, "%s: %s %s, %s parameters, %.1f MiB, seed %d, written in %.1f s%n", this.out, s.name(), t,
-                params, bytes / (1024.0 * 1024.0), seed, seconds);
+        String loud = outliers.none() ? "" : ", key outliers " + outliers.label();
+        out.printf(Locale.ROOT, "%s: %s %s, %s parameters, %.1f MiB, seed %d%s, written in %.1f s%n", this.out, s.name(), t,
+                params, bytes / (1024.0 * 1024.0), seed, loud, seconds);
         return 0;
     }
 

@@ -67,6 +67,26 @@ class SynthCommandTest {
     }
 
     @Test
+    void keyOutliersGoIntoTheFileAndBadValuesAreUsageErrors() throws Exception {
+        Path out = dir.resolve("loud.gguf");
+        CliRunner.Result r = CliRunner.run("synth", "tiny", "F32", out.toString(), "--key-outliers", "2:8", "-t", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("seed 42, key outliers 2:8,"), r.out());
+        try (ModelFile f = ModelFiles.open(out)) {
+            assertTrue(f.metadata().getString("general.description").contains("2 rotary pairs per KV head of attn_k scaled by 8"));
+        }
+        String[][] bad = {{"0", "at least 1 pair"}, {"33", "a head of 64 channels has 32 rotary pairs, not 33"},
+            {"2:0", "positive"}, {"two", "expected N or N:GAIN"}};
+        for (String[] b : bad) {
+            CliRunner.Result e = CliRunner.run("synth", "tiny", "F32", dir.resolve("x.gguf").toString(), "--key-outliers", b[0]);
+            assertEquals(2, e.exitCode(), b[0]);
+            assertOneLine(e.err(), "--key-outliers: ");
+            assertTrue(e.err().contains(b[1]), e.err());
+        }
+        assertFalse(Files.exists(dir.resolve("x.gguf")));
+    }
+
+    @Test
     void unwritableOutputIsOneLineAndExitOne() {
         CliRunner.Result r = CliRunner.run("synth", "tiny", "Q8_0", dir.resolve("no/such/dir/x.gguf").toString());
         assertEquals(1, r.exitCode());

@@ -33,8 +33,19 @@ final class RandomMatrixSource implements TensorSource {
     private final long seed;
     private final ExecutorService pool;
     private final int chunksPerBatch;
+    /** A factor per row applied after drawing (the key outliers), or null: the draws are the same either way. */
+    private final float[] rowGain;
 
     RandomMatrixSource(GgmlType type, int rows, int cols, float std, long seed, ExecutorService pool, int threads) {
+        this(type, rows, cols, std, seed, pool, threads, null);
+    }
+
+    RandomMatrixSource(GgmlType type, int rows, int cols, float std, long seed, ExecutorService pool, int threads,
+                       float[] rowGain) {
+        if (rowGain != null && rowGain.length != rows) {
+            throw new IllegalArgumentException(rowGain.length + " row gains for " + rows + " rows");
+        }
+        this.rowGain = rowGain;
         this.type = type;
         this.rows = rows;
         this.cols = cols;
@@ -63,6 +74,11 @@ final class RandomMatrixSource implements TensorSource {
                     done.add(pool.submit(() -> {
                         float[] values = new float[n];
                         new GaussianNoise(GaussianNoise.derive(seed, chunk)).fill(values, 0, n, std);
+                        if (rowGain != null) {
+                            for (int i = 0; i < n; i++) {
+                                values[i] *= rowGain[firstRow + i / cols];
+                            }
+                        }
                         format.quantize(values, 0, n, batch, at);
                     }));
                 }

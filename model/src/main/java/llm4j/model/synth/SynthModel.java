@@ -27,13 +27,26 @@ public final class SynthModel {
     static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content']"
             + " + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    /** What to generate. */
-    public record Spec(SynthShape shape, SynthType type, SynthVocabulary vocabulary, long seed) {
+    /**
+     * What to generate.
+     *
+     * @param keyOutliers loud key channels ({@link KeyOutliers#NONE}: every weight N(0, 0.02), the benchmark models)
+     */
+    public record Spec(SynthShape shape, SynthType type, SynthVocabulary vocabulary, long seed, KeyOutliers keyOutliers) {
         public Spec {
             if (vocabulary.size() != shape.vocabSize()) {
                 throw new IllegalArgumentException("vocabulary of " + vocabulary.size() + " tokens for shape "
                         + shape.name() + " with " + shape.vocabSize());
             }
+            keyOutliers.check(shape.headDim());
+        }
+
+        public Spec(SynthShape shape, SynthType type, SynthVocabulary vocabulary, long seed) {
+            this(shape, type, vocabulary, seed, KeyOutliers.NONE);
+        }
+
+        public Spec withKeyOutliers(KeyOutliers outliers) {
+            return new Spec(shape, type, vocabulary, seed, outliers);
         }
 
         /** With the placeholder vocabulary. */
@@ -71,7 +84,10 @@ public final class SynthModel {
             String p = "blk." + l + ".";
             w.addTensor(p + "attn_norm.weight", GgmlType.F32, new long[] {s.dim()}, new ConstantVectorSource(s.dim(), 1f));
             m.add(p + "attn_q.weight", l, s.dim(), s.dim());
-            m.add(p + "attn_k.weight", l, s.dim(), s.kvDim());
+            String k = p + "attn_k.weight";
+            // the loud pairs differ per layer: drawn from the seed and the tensor's name, like its weights
+            m.add(k, l, s.dim(), s.kvDim(), spec.keyOutliers().rowGains(s.kvHeads(), s.headDim(),
+                    GaussianNoise.derive(spec.seed(), ~(long) k.hashCode())));
             m.add(p + "attn_v.weight", l, s.dim(), s.kvDim());
             m.add(p + "attn_output.weight", l, s.dim(), s.dim());
             w.addTensor(p + "ffn_norm.weight", GgmlType.F32, new long[] {s.dim()}, new ConstantVectorSource(s.dim(), 1f));
@@ -86,11 +102,16 @@ public final class SynthModel {
     /** Adds random matrices with their planned types and per-name seeds. */
     private record Matrices(GgufWriter w, TypePlan plan, long seed, ExecutorService pool, int threads) {
         void add(String name, int layer, int cols, int rows) {
+            add(name, layer, cols, rows, null);
+        }
+
+        void add(String name, int layer, int cols, int rows, float[] rowGain) {
             long[] shape = {cols, rows};
             GgmlType type = plan.typeOf(name, shape, layer);
             // String.hashCode is specified by the JLS, so the per-tensor seed is stable everywhere
             long tensorSeed = GaussianNoise.derive(seed, name.hashCode());
-            w.addTensor(name, type, shape, new RandomMatrixSource(type, rows, cols, WEIGHT_STD, tensorSeed, pool, threads));
+            w.addTensor(name, type, shape, new RandomMatrixSource(type, rows, cols, WEIGHT_STD, tensorSeed, pool, threads,
+                    rowGain));
         }
     }
 
@@ -101,7 +122,8 @@ public final class SynthModel {
         w.putString("general.type", "model");
         w.putString("general.name", s.name() + " synthetic " + spec.type());
         w.putString("general.description", s.description() + " tensor shapes with random N(0, " + WEIGHT_STD
-                + ") weights (seed " + spec.seed() + "), made by llm4j synth for benchmarks: its output is meaningless");
+                + ") weights (seed " + spec.seed() + ")" + (spec.keyOutliers().none() ? "" : ", " + spec.keyOutliers().describe())
+                + ", made by llm4j synth for benchmarks: its output is meaningless");
         w.putUInt32("general.file_type", spec.type().fileType());
         w.putUInt32("general.quantization_version", 2);
         w.putUInt32("llama.block_count", s.layers());

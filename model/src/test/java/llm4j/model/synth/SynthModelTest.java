@@ -188,6 +188,62 @@ class SynthModelTest {
         }
     }
 
+    /**
+     * The default file is pinned: this sha256 is of {@code synth tiny F32 --seed 42} written before
+     * --key-outliers existed, so the option cannot have moved any default byte (benchmarks and goldens use them).
+     */
+    @Test
+    void defaultFileIsUnchangedByTheOutlierOption() throws Exception {
+        Path file = synth(SynthType.F32, 42, 2);
+        byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        assertEquals("673c89de2cdd35a44b21b5163d1c8996795fcbc812f2990fdca1e5b9921ddb03", java.util.HexFormat.of().formatHex(hash));
+    }
+
+    /** --key-outliers multiplies whole rotary pairs of attn_k's rows by the gain and touches nothing else. */
+    @Test
+    void keyOutliersScaleOnlyTheChosenKeyRows() throws Exception {
+        Path plain = synth(SynthType.F32, 9, 2);
+        Path loud = dir.resolve("loud.gguf");
+        KeyOutliers outliers = new KeyOutliers(3, 16f);
+        SynthModel.write(SynthModel.Spec.of(SynthShape.TINY, SynthType.F32, 9).withKeyOutliers(outliers), loud, 2, (d, t) -> { });
+        SynthShape s = SynthShape.TINY;
+        try (ModelFile a = ModelFiles.open(plain); ModelFile b = ModelFiles.open(loud)) {
+            assertTrue(b.metadata().getString("general.description").contains("3 rotary pairs per KV head of attn_k scaled by 16"));
+            java.util.Set<String> loudRows = new java.util.HashSet<>();
+            for (TensorView t : a.tensors()) {
+                float[] x = floats(t);
+                float[] y = floats(b.tensor(t.name()).orElseThrow());
+                if (!t.name().endsWith("attn_k.weight")) {
+                    assertArrayEquals(x, y, t.name());
+                    continue;
+                }
+                int cols = s.dim();
+                for (int h = 0; h < s.kvHeads(); h++) {
+                    int pairs = 0;
+                    for (int p = 0; p < s.headDim() / 2; p++) {
+                        int row = h * s.headDim() + 2 * p;
+                        float gain = y[row * cols] / x[row * cols];
+                        for (int r = row; r < row + 2; r++) {
+                            for (int c = 0; c < cols; c++) {
+                                // exact: a power-of-two gain on F32 values
+                                assertEquals(x[r * cols + c] * (gain == 16f ? 16f : 1f), y[r * cols + c], t.name() + " row " + r);
+                            }
+                        }
+                        if (gain == 16f) {
+                            pairs++;
+                            loudRows.add(t.name().substring(0, 6) + row);
+                        }
+                    }
+                    assertEquals(3, pairs, t.name() + " head " + h);
+                }
+            }
+            assertEquals(2 * s.kvHeads() * 3, loudRows.size());
+            // the layers choose their pairs independently
+            assertNotEquals(loudRows.stream().filter(r -> r.startsWith("blk.0.")).map(r -> r.substring(6)).sorted().toList(),
+                    loudRows.stream().filter(r -> r.startsWith("blk.1.")).map(r -> r.substring(6)).sorted().toList());
+        }
+    }
+
     private static Map<String, Integer> withoutDown(Map<String, Integer> m) {
         assertEquals(2, m.remove("blk.N.ffn_down.weight"));
         return m;
