@@ -77,6 +77,10 @@ public final class PackedTensor implements WeightTensor {
 
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
-        format.dequantize(data, row * rowBytes, dst, dstOffset, cols);
+        if (tiled) {
+            format.vectorDequantize(data, row * rowBytes, dst, dstOffset, cols);
+        } else {
+            format.dequantize(data, row * rowBytes, dst, dstOffset, cols);
+        }
     }
 }

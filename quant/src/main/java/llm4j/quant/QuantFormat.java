@@ -17,6 +17,15 @@ public interface QuantFormat {
     void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n);
 
     /**
+     * The same values as {@link #dequantize}, bit for bit, decoded with the Vector API where a format
+     * has such a decoder (prefill decodes every weight once per batch: for a 1B model at 128 tokens the
+     * scalar Q4_0 decoder took a third of the time).
+     */
+    default void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        dequantize(src, offset, dst, dstOffset, n);
+    }
+
+    /**
      * Encodes {@code n} values (a multiple of the block size) to blocks at byte {@code offset},
      * as ggml's reference quantizer {@code quantize_row_*_ref} does.
      */

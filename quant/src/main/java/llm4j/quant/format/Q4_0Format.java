@@ -82,6 +82,11 @@ public final class Q4_0Format implements QuantFormat {
     }
 
     @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Q4_0Kernel.dequantize(src, offset, dst, dstOffset, n);
+    }
+
+    @Override
     public RowKernel vectorKernel() {
         return Q4_0Kernel::dot;
     }

@@ -64,6 +64,11 @@ public final class Q8_0Format implements QuantFormat {
     }
 
     @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Q8_0Kernel.dequantize(src, offset, dst, dstOffset, n);
+    }
+
+    @Override
     public RowKernel vectorKernel() {
         return Q8_0Kernel::dot;
     }

@@ -65,6 +65,19 @@ public final class Q4_0Kernel {
         return Vectors.sum(even.add(odd));
     }
 
+    /** Decodes {@code n} values into {@code dst}: (q - 8)·d per value, as the scalar decoder computes it. */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        LegacySpecies.checkBlocks(n);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, dstOffset += QK) {
+            FloatVector d = LegacySpecies.halfBroadcast(w, offset);
+            for (int k = 0; k < HALF; k += L) {
+                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
+                low(packed).mul(d).intoArray(dst, dstOffset + k);
+                high(packed).mul(d).intoArray(dst, dstOffset + HALF + k);
+            }
+        }
+    }
+
     /** Low nibbles, re-centred, as floats (elements k..). */
     private static FloatVector low(ByteVector packed) {
         return LegacySpecies.widen(Nibbles.low(packed).sub((byte) 8));

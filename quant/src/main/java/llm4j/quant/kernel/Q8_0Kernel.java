@@ -51,6 +51,17 @@ public final class Q8_0Kernel {
         return Vectors.sum(even.add(odd));
     }
 
+    /** Decodes {@code n} values into {@code dst}: q·d per value, as the scalar decoder computes it. */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        LegacySpecies.checkBlocks(n);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, dstOffset += QK) {
+            FloatVector d = LegacySpecies.halfBroadcast(w, offset);
+            for (int k = 0; k < QK; k += L) {
+                codes(w, offset + QS + k).mul(d).intoArray(dst, dstOffset + k);
+            }
+        }
+    }
+
     private static FloatVector codes(MemorySegment w, long offset) {
         return LegacySpecies.widen(LegacySpecies.loadBytes(w, offset));
     }

@@ -50,6 +50,26 @@ abstract class LegacyFormatContract {
         return sum;
     }
 
+    @Property(tries = 100)
+    @Tag("vector-kernel")
+    void vectorDecodeIsTheScalarDecodeBitForBit(@ForAll @IntRange(min = 1, max = 20) int blocks,
+                                                @ForAll @IntRange(min = 0, max = 67) int offset,
+                                                @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = elements(blocks, rnd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(offset + format().type().bytesFor(n));
+            fillRandom(rnd, seg, offset, n);
+            float[] scalar = new float[n + 3];
+            float[] vector = new float[n + 3];
+            format().dequantize(seg, offset, scalar, 3, n);
+            format().vectorDequantize(seg, offset, vector, 3, n);
+            for (int i = 3; i < n + 3; i++) {
+                assertEquals(Float.floatToIntBits(scalar[i]), Float.floatToIntBits(vector[i]), "element " + (i - 3) + " of " + n);
+            }
+        }
+    }
+
     @Property(tries = 150)
     @Tag("vector-kernel")
     void vectorKernelMatchesScalar(@ForAll @IntRange(min = 1, max = 40) int blocks,
