@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Prefill's product: {@code tokens} activation vectors through a whole matrix on one thread.
- * {@code path=tiled} is {@link llm4j.quant.TiledMatMul} (rows decoded once per batch, 2 × 4 register
+ * {@code path=tiled} is {@link llm4j.quant.TiledMatMul} (panels decoded once per batch, outer-product register
  * tile), {@code path=rows} the per-row kernel once per token ({@code -Dllm4j.matmul=rows}).
  */
 @State(Scope.Thread)
