@@ -1,5 +1,6 @@
 package llm4j.model;
 
+import llm4j.model.kv.AttentionSegments;
 import llm4j.model.kv.KvCache;
 import llm4j.model.parallel.RangeTask;
 import llm4j.quant.ActivationRounding;
@@ -24,6 +25,9 @@ public final class ForwardState {
     final float[] cos;
     final float[] sin;
     final float[][] scores;
+    /** Segments of a split decode step's attention: unnormalized sums per (head, segment) and their (max, Σ). */
+    final float[] segmentSums;
+    final float[] segmentStats;
     /** A Linear's input rounded as ggml rounds activations for its weight type (see {@code ActivationRounding}). */
     final float[] rounded;
     /** How {@link #rounded} holds the current input, or null when it holds no current input. */
@@ -49,6 +53,8 @@ public final class ForwardState {
         this.cos = new float[maxBatch * (c.ropeDim() / 2)];
         this.sin = new float[maxBatch * (c.ropeDim() / 2)];
         this.scores = new float[threads][scratchFloats];
+        this.segmentSums = new float[threads * c.qDim()];
+        this.segmentStats = new float[threads * c.heads() * 2];
         this.rounded = new float[maxBatch * Math.max(Math.max(c.dim(), c.qDim()), c.hiddenDim())];
         this.logits = new float[maxLogitRows * c.vocabSize()];
     }
@@ -83,16 +89,38 @@ public final class ForwardState {
         int window;
         float scale;
 
+        /** 1, or for a decode step over a long span the number of position segments per K/V head. */
+        int segments;
+
         @Override
         public void run(int from, int to, int worker) {
             float[] scratch = scores[worker];
             for (int item = from; item < to; item++) {
-                int t = item / kvHeads;
-                int kvHead = item % kvHeads;
+                int t = item / (kvHeads * segments);
+                int kvHead = item / segments % kvHeads;
                 int pos = startPos + t;
                 int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;
                 int qOff = (t * heads + kvHead * groupSize) * headDim;
-                cache.attendGroup(layer, kvHead, groupSize, headDim, q, qOff, first, pos + 1, scale, scratch, att, qOff);
+                if (segments == 1) {
+                    cache.attendGroup(layer, kvHead, groupSize, headDim, q, qOff, first, pos + 1, scale, scratch, att, qOff);
+                } else {
+                    int segment = item % segments;
+                    int span = pos + 1 - first;
+                    int lo = first + (int) ((long) span * segment / segments);
+                    int hi = first + (int) ((long) span * (segment + 1) / segments);
+                    int at = (kvHead * segments + segment) * groupSize;
+                    cache.attendGroupSegment(layer, kvHead, groupSize, headDim, q, qOff, lo, hi, scale, scratch,
+                            segmentSums, at * headDim, segmentStats, 2 * at);
+                }
+            }
+        }
+
+        /** After a split step: each K/V head's segments merged into {@code att}. */
+        void mergeSegments() {
+            int block = segments * groupSize;
+            for (int kvHead = 0; kvHead < kvHeads; kvHead++) {
+                AttentionSegments.merge(segmentSums, segmentStats, segments, groupSize, headDim, att, kvHead * groupSize * headDim,
+                        kvHead * block * headDim, 2 * kvHead * block);
             }
         }
     }

@@ -13,6 +13,12 @@ import llm4j.quant.TiledMatMul;
  */
 public final class Transformer {
 
+    /**
+     * A decode step whose attention spans at least this many positions splits each K/V head's positions
+     * between the threads (AttentionSegments); below it the per-head items are cheap enough as they are.
+     */
+    static final int SPLIT_SPAN = 256;
+
     private final ModelConfig config;
     private final ModelWeights weights;
     private final Rope rope;
@@ -84,7 +90,12 @@ public final class Transformer {
             a.groupSize = c.groupSize();
             a.window = c.slidingWindow();
             a.scale = (float) (1.0 / Math.sqrt(c.headDim()));
-            pool.parallelFor(n * c.kvHeads(), a);
+            int span = pos + 1 - (a.window > 0 ? Math.max(0, pos + 1 - a.window) : 0);
+            a.segments = n == 1 && pool.threads() > 1 && span >= SPLIT_SPAN && kv.attendsInSegments() ? pool.threads() : 1;
+            pool.parallelFor(n * c.kvHeads() * a.segments, a);
+            if (a.segments > 1) {
+                a.mergeSegments();
+            }
             linear(pool, s, w.wo(), s.att, n, s.xb2, false);
             FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
 

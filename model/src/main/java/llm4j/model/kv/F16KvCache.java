@@ -41,6 +41,18 @@ public final class F16KvCache implements KvCache {
     }
 
     @Override
+    public boolean attendsInSegments() {
+        return true;
+    }
+
+    @Override
+    public void attendGroupSegment(int layer, int kvHead, int group, int headDim, float[] q, int qOffset, int from, int to,
+                                   float scale, float[] scratch, float[] out, int outOffset, float[] stats, int statsOffset) {
+        cache.attendGroupSegment(layer, kvHead, group, headDim, q, qOffset, from, to, scale, scratch, out, outOffset,
+                stats, statsOffset);
+    }
+
+    @Override
     public int scratchFloats(int positions) {
         return cache.scratchFloats(positions);
     }

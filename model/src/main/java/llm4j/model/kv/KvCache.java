@@ -38,6 +38,21 @@ public interface KvCache {
         }
     }
 
+    /** Whether {@link #attendGroupSegment} is supported (a decode step can then split long spans between threads). */
+    default boolean attendsInSegments() {
+        return false;
+    }
+
+    /**
+     * {@link #attendGroup} over positions {@code [from, to)} only, left unnormalized so that segments computed
+     * apart can be merged ({@link AttentionSegments}): {@code out} receives Σ e^(s − m)·v per query, and
+     * {@code stats[statsOffset + 2j]} the segment's largest score m, {@code stats[statsOffset + 2j + 1]} Σ e^(s − m).
+     */
+    default void attendGroupSegment(int layer, int kvHead, int group, int headDim, float[] q, int qOffset, int from, int to,
+                                    float scale, float[] scratch, float[] out, int outOffset, float[] stats, int statsOffset) {
+        throw new UnsupportedOperationException("this cache does not attend in segments");
+    }
+
     /** Scratch floats {@link #attendGroup} needs for {@code positions} positions and {@code group} heads. */
     default int scratchFloats(int positions, int group) {
         return scratchFloats(positions);

@@ -659,6 +659,23 @@ public final class PagedKvCache implements KvCache {
     @Override
     public void attendGroup(int layer, int kvHead, int group, int dim, float[] q, int qOffset, int from, int to,
                             float scale, float[] scratch, float[] out, int outOffset) {
+        attendQueries(layer, kvHead, group, q, qOffset, from, to, scale, scratch, out, outOffset, null, 0);
+    }
+
+    @Override
+    public boolean attendsInSegments() {
+        return true;
+    }
+
+    @Override
+    public void attendGroupSegment(int layer, int kvHead, int group, int dim, float[] q, int qOffset, int from, int to,
+                                   float scale, float[] scratch, float[] out, int outOffset, float[] stats, int statsOffset) {
+        attendQueries(layer, kvHead, group, q, qOffset, from, to, scale, scratch, out, outOffset, stats, statsOffset);
+    }
+
+    /** Normalized attention when {@code stats} is null, else a segment's unnormalized sums and its (max, Σ) per query. */
+    private void attendQueries(int layer, int kvHead, int group, float[] q, int qOffset, int from, int to, float scale,
+                        float[] scratch, float[] out, int outOffset, float[] stats, int statsOffset) {
         final int scores = group * headDim + ropeDim;
         final int stride = to - from; // scores of query j start at scores + j * stride
         int n = 0;
@@ -691,10 +708,20 @@ public final class PagedKvCache implements KvCache {
         }
         Arrays.fill(out, outOffset, outOffset + group * headDim, 0f);
         if (n == 0) {
+            if (stats != null) {
+                for (int j = 0; j < group; j++) {
+                    stats[statsOffset + 2 * j] = Float.NEGATIVE_INFINITY;
+                    stats[statsOffset + 2 * j + 1] = 0f;
+                }
+            }
             return;
         }
         for (int j = 0; j < group; j++) {
-            softmax(scratch, scores + j * stride, n);
+            if (stats == null) {
+                softmax(scratch, scores + j * stride, n);
+            } else {
+                AttentionSegments.exponentiate(scratch, scores + j * stride, n, stats, statsOffset + 2 * j);
+            }
         }
         n = 0;
         for (int i = 0; i < pageCount; i++) {
