@@ -27,6 +27,10 @@ public final class Q4_1Kernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         LegacySpecies.checkBlocks(n);
+        if (L < 8) {
+            // at 4 lanes the two-block loop crossed C2's inlining node cut-off (boxed the sum)
+            return dotOneChain(w, offset, x, xOffset, n);
+        }
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
         int blocks = n / QK;
@@ -63,5 +67,25 @@ public final class Q4_1Kernel {
             odd = sum1.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) (dm1 >>> 16))), odd);
         }
         return Vectors.sum(even.add(odd));
+    }
+
+    /** One block at a time, one accumulator. */
+    private static float dotOneChain(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, xOffset += QK) {
+            FloatVector codesTimesX = FloatVector.zero(F);
+            FloatVector sumX = FloatVector.zero(F);
+            for (int k = 0; k < HALF; k += L) {
+                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
+                FloatVector xLow = FloatVector.fromArray(F, x, xOffset + k);
+                FloatVector xHigh = FloatVector.fromArray(F, x, xOffset + k + HALF);
+                codesTimesX = LegacySpecies.widen(Nibbles.low(packed)).fma(xLow, codesTimesX);
+                codesTimesX = LegacySpecies.widen(Nibbles.high(packed)).fma(xHigh, codesTimesX);
+                sumX = sumX.add(xLow).add(xHigh);
+            }
+            acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
+            acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);
+        }
+        return Vectors.sum(acc);
     }
 }
