@@ -133,6 +133,21 @@ final class KVectors {
         return low | (high << 32);
     }
 
+    /**
+     * Bytes 0..3 of {@code scales} and {@code mins} interleaved (scale 0, min 0, scale 1, ...), from
+     * the 8 scales and 8 mins of {@link #scalesK4} and {@link #minsK4}.
+     */
+    static long interleaveK4(long scales, long mins) {
+        return spread(scales) | spread(mins) << 8;
+    }
+
+    /** Bytes 0..3 of {@code v} moved to bytes 0, 2, 4, 6. */
+    private static long spread(long v) {
+        v &= 0xFFFF_FFFFL;
+        v = (v | v << 16) & 0x0000_FFFF_0000_FFFFL;
+        return (v | v << 8) & 0x00FF_00FF_00FF_00FFL;
+    }
+
     /** {@code acc + v·s}. */
     static FloatVector addScaled(FloatVector acc, FloatVector v, float s) {
         return v.fma(FloatVector.broadcast(F, s), acc);
