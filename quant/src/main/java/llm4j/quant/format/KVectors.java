@@ -63,18 +63,6 @@ final class KVectors {
         return IntVector.broadcast(INTS, w.get(KQuants.LE_INT, offset)).reinterpretAsBytes();
     }
 
-    /**
-     * The {@link #BL} bytes at {@code offset} in the first lanes of a 128-bit vector, read as 16
-     * bytes from 8 float lanes up, so the caller makes sure 16 bytes lie inside the block. With
-     * 8-byte vectors C2 boxed the Q6_K kernel's variable-count shifts at 256 bits.
-     */
-    static ByteVector load16(MemorySegment w, long offset) {
-        if (W >= 8) {
-            return ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset, ByteOrder.LITTLE_ENDIAN);
-        }
-        return load(w, offset);
-    }
-
     /*
      * Block headers are read with a few wide loads and unpacked with shifts: every segment access
      * inlines a tree of checks, and with one access per scale byte C2 ran out of inlining budget
@@ -131,21 +119,6 @@ final class KVectors {
         long low = (s0 >>> 32) & 0x3F3F3F3FL;
         long high = ((s8 >>> 4) & 0x0F0F0F0FL) | ((s0 >>> 34) & 0x30303030L);
         return low | (high << 32);
-    }
-
-    /**
-     * Bytes 0..3 of {@code scales} and {@code mins} interleaved (scale 0, min 0, scale 1, ...), from
-     * the 8 scales and 8 mins of {@link #scalesK4} and {@link #minsK4}.
-     */
-    static long interleaveK4(long scales, long mins) {
-        return spread(scales) | spread(mins) << 8;
-    }
-
-    /** Bytes 0..3 of {@code v} moved to bytes 0, 2, 4, 6. */
-    private static long spread(long v) {
-        v &= 0xFFFF_FFFFL;
-        v = (v | v << 16) & 0x0000_FFFF_0000_FFFFL;
-        return (v | v << 8) & 0x00FF_00FF_00FF_00FFL;
     }
 
     /** {@code acc + v·s}. */

@@ -6,7 +6,7 @@ import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
-import static llm4j.quant.format.KVectors.W;
+
 import static llm4j.quant.format.KVectors.addScaled;
 import static llm4j.quant.format.KVectors.byteOf;
 import static llm4j.quant.format.KVectors.floats;
@@ -25,10 +25,6 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K · F32 with the Vector API, one pair of 32-value sub-blocks at a time (they share 32 qs
@@ -38,22 +34,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q4_KVector {
 
     private static final byte LOW_NIBBLE = 0x0F;
-    private static final VectorSpecies<Long> L2 = LongVector.SPECIES_128;
-    private static final int PAIRS_PER_VECTOR = Math.min(4, KVectors.W / 4);
-    private static final VectorShuffle<Float> NEXT_PAIR = VectorShuffle.fromOp(F, i -> (i + 4) % KVectors.W);
-    /** Lanes 2, 3 (mod 4): where a pair's packed scales, mins word puts the mins. */
-    private static final VectorMask<Float> MIN_LANES = VectorMask.fromLong(F, 0xCCCC_CCCC_CCCC_CCCCL);
-    private static final VectorShuffle<Float> LANE0 = VectorShuffle.fromOp(F, i -> 0);
-    private static final VectorShuffle<Float> LANE1 = VectorShuffle.fromOp(F, i -> 1);
-    private static final VectorShuffle<Float> LANE2 = VectorShuffle.fromOp(F, i -> 2);
-    private static final VectorShuffle<Float> LANE3 = VectorShuffle.fromOp(F, i -> 3);
 
     private Q4_KVector() {
-    }
-
-    /** Bytes sc[2i], sc[2i+1], m[2i], m[2i+1] for pairs i = 0, 1 of the scale and min bytes. */
-    private static long interleave(long scales, long mins) {
-        return (scales & 0xFFFFL) | (mins & 0xFFFFL) << 16 | (scales & 0xFFFF0000L) << 16 | (mins & 0xFFFF0000L) << 32;
     }
 
     static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
@@ -71,10 +53,6 @@ final class Q4_KVector {
             int s8 = w.get(LE_INT, blk + SCALES + 8);
             long scales = scalesK4(s0, s8);
             long mins = minsK4(s0, s8);
-            FloatVector dm = FloatVector.broadcast(F, d).blend(dmin, MIN_LANES);
-            long pk01 = interleave(scales, mins);
-            long pk23 = interleave(scales >>> 32, mins >>> 32);
-            FloatVector sm = FloatVector.zero(F);
             int xBlock = xOffset + b * QK_K;
             // pair p: sub-blocks 2p (low nibbles of qs[32p..]) and 2p + 1 (high nibbles), values 64p..
             for (int p = 0; p < 4; p++) {
@@ -95,17 +73,10 @@ final class Q4_KVector {
                     sumLo = sumLo.add(xLo);
                     sumHi = sumHi.add(xHi);
                 }
-                if (p % PAIRS_PER_VECTOR == 0) {
-                    long first = (p < 2 ? pk01 : pk23) >>> (32 * (p & 1));
-                    ByteVector bytes = LongVector.broadcast(L2, first).withLane(1, pk23).reinterpretAsBytes();
-                    sm = floats(bytes, 0).mul(dm);
-                } else {
-                    sm = sm.rearrange(NEXT_PAIR);
-                }
-                accLo = dotLo.fma(sm.rearrange(LANE0), accLo);
-                accHi = dotHi.fma(sm.rearrange(LANE1), accHi);
-                minLo = sumLo.fma(sm.rearrange(LANE2), minLo);
-                minHi = sumHi.fma(sm.rearrange(LANE3), minHi);
+                accLo = addScaled(accLo, dotLo, d * byteOf(scales, 2 * p));
+                accHi = addScaled(accHi, dotHi, d * byteOf(scales, 2 * p + 1));
+                minLo = addScaled(minLo, sumLo, dmin * byteOf(mins, 2 * p));
+                minHi = addScaled(minHi, sumHi, dmin * byteOf(mins, 2 * p + 1));
             }
         }
         return Vectors.sum(accLo.add(accHi).sub(minLo.add(minHi)));

@@ -7,11 +7,12 @@ import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
 import static llm4j.quant.format.KVectors.W;
+import static llm4j.quant.format.KVectors.addScaled;
+import static llm4j.quant.format.KVectors.byteOf;
 import static llm4j.quant.format.KVectors.floats;
 import static llm4j.quant.format.KVectors.highHalf;
 import static llm4j.quant.format.KVectors.load;
 import static llm4j.quant.format.KVectors.lowHalf;
-import static llm4j.quant.format.KVectors.interleaveK4;
 import static llm4j.quant.format.KVectors.minsK4;
 import static llm4j.quant.format.KVectors.scalesK4;
 import static llm4j.quant.format.KVectors.shiftLeft;
@@ -26,10 +27,7 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_K · F32 with the Vector API: as {@link Q4_KVector}, with the fifth level bit of sub-block j
@@ -39,15 +37,6 @@ final class Q5_KVector {
 
     private static final byte LOW_NIBBLE = 0x0F;
     private static final byte ONE_BIT = 1;
-
-    private static final VectorSpecies<Long> L2 = LongVector.SPECIES_128;
-    /** Sub-blocks whose scale and min one float vector holds. */
-    private static final int SUBS_PER_VECTOR = Math.min(8, W / 2);
-    /** Odd lanes: the mins. */
-    private static final VectorMask<Float> MIN_LANES = VectorMask.fromLong(F, 0xAAAA_AAAA_AAAA_AAAAL);
-    private static final VectorShuffle<Float> NEXT = VectorShuffle.fromOp(F, i -> (i + 2) % W);
-    private static final VectorShuffle<Float> LANE0 = VectorShuffle.fromOp(F, i -> 0);
-    private static final VectorShuffle<Float> LANE1 = VectorShuffle.fromOp(F, i -> 1);
 
     private Q5_KVector() {
     }
@@ -65,10 +54,6 @@ final class Q5_KVector {
             int s8 = w.get(LE_INT, blk + SCALES + 8);
             long scales = scalesK4(s0, s8);
             long mins = minsK4(s0, s8);
-            long sm03 = interleaveK4(scales, mins);
-            long sm47 = interleaveK4(scales >>> 32, mins >>> 32);
-            FloatVector dm = FloatVector.broadcast(F, d).blend(dmin, MIN_LANES);
-            FloatVector sm = FloatVector.zero(F);
             int xBlock = xOffset + b * QK_K;
             for (int j = 0; j < 8; j++) {
                 long qs = blk + QS + 32 * (j >> 1);
@@ -83,16 +68,8 @@ final class Q5_KVector {
                     dot = floats(q, 0).fma(xv, dot);
                     sum = sum.add(xv);
                 }
-                // d·scale, dmin·min of W/2 sub-blocks at a time in float lanes, rotated down a pair per sub-block
-                if (j % SUBS_PER_VECTOR == 0) {
-                    long first = (j < 4 ? sm03 : sm47) >>> (16 * (j & 3));
-                    ByteVector bytes = LongVector.broadcast(L2, first).withLane(1, sm47).reinterpretAsBytes();
-                    sm = floats(bytes, 0).mul(dm);
-                } else {
-                    sm = sm.rearrange(NEXT);
-                }
-                acc = dot.fma(sm.rearrange(LANE0), acc);
-                minAcc = sum.fma(sm.rearrange(LANE1), minAcc);
+                acc = addScaled(acc, dot, d * byteOf(scales, j));
+                minAcc = addScaled(minAcc, sum, dmin * byteOf(mins, j));
             }
         }
         return Vectors.sum(acc.sub(minAcc));

@@ -1,13 +1,16 @@
 package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
+import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.LE_SHORT;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
+import static llm4j.quant.format.KVectors.PARTS;
 import static llm4j.quant.format.KVectors.W;
+import static llm4j.quant.format.KVectors.addScaled;
 import static llm4j.quant.format.KVectors.floats;
-import static llm4j.quant.format.KVectors.load16;
+import static llm4j.quant.format.KVectors.load;
 import static llm4j.quant.format.KVectors.shiftLeft;
 import static llm4j.quant.format.KVectors.shiftRight;
 import static llm4j.quant.format.Q6_KFormat.BLOCK_BYTES;
@@ -17,11 +20,10 @@ import static llm4j.quant.format.Q6_KFormat.QL;
 import static llm4j.quant.format.Q6_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q6_K · F32 with the Vector API, one 16-value sub-block at a time: its levels q − 32 are built in
@@ -34,11 +36,6 @@ final class Q6_KVector {
     private static final byte TWO_BITS = 3;
     private static final byte BIAS = 32;
 
-    /** Scales one float vector holds. */
-    private static final int PER_VECTOR = Math.min(W, 16);
-    private static final VectorShuffle<Float> NEXT = VectorShuffle.fromOp(F, i -> (i + 1) % W);
-    private static final VectorShuffle<Float> LANE0 = VectorShuffle.fromOp(F, i -> 0);
-
     private Q6_KVector() {
     }
 
@@ -47,31 +44,30 @@ final class Q6_KVector {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, blk + D)));
-            ByteVector scaleBytes = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, blk + SCALES, ByteOrder.LITTLE_ENDIAN);
+            float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
+            // the 16 int8 scales as two longs: one segment read per sub-block cost C2 IR nodes
+            // (inlining budget) and time
+            long scales0 = w.get(LE_LONG, blk + SCALES);
+            long scales8 = w.get(LE_LONG, blk + SCALES + 8);
             int xBlock = xOffset + b * QK_K;
-            // the scales of W sub-blocks at a time in float lanes; each sub-block broadcasts lane 0,
-            // then the next scale is rotated down
-            for (int first = 0; first < 16; first += PER_VECTOR) {
-                FloatVector scales = floats(scaleBytes, first / PER_VECTOR).mul(d);
-                for (int s = first; s < first + PER_VECTOR; s++) {
-                    // sub-block s = 8·half + 2·g + lh covers values 16s.. (g: 32-value group of the half)
-                    int half = s >> 3;
-                    int g = (s >> 1) & 3;
-                    int lh = s & 1;
-                    long ql = blk + QL + 64 * half + 32 * (g & 1) + 16 * lh;
-                    long qh = blk + QH + 32 * half + 16 * lh;
-                    int nibble = 4 * (g >> 1);
-                    FloatVector dot = FloatVector.zero(F);
-                    for (int k = 0; k < 16; k += BL) {
-                        ByteVector low = shiftRight(load16(w, ql + k), nibble).and(LOW_NIBBLE);
-                        ByteVector high = shiftLeft(shiftRight(load16(w, qh + k), 2 * g).and(TWO_BITS), 4);
-                        ByteVector q = low.or(high).sub(BIAS);
-                        dot = floats(q, 0).fma(FloatVector.fromArray(F, x, xBlock + 16 * s + k), dot);
+            // sub-block s = 8·half + 2·g + lh covers values 16s.. (g: 32-value group of the half)
+            for (int s = 0; s < 16; s++) {
+                int half = s >> 3;
+                int g = (s >> 1) & 3;
+                int lh = s & 1;
+                long ql = blk + QL + 64 * half + 32 * (g & 1) + 16 * lh;
+                long qh = blk + QH + 32 * half + 16 * lh;
+                int nibble = 4 * (g >> 1);
+                FloatVector dot = FloatVector.zero(F);
+                for (int k = 0; k < 16; k += BL) {
+                    ByteVector low = shiftRight(load(w, ql + k), nibble).and(LOW_NIBBLE);
+                    ByteVector high = shiftLeft(shiftRight(load(w, qh + k), 2 * g).and(TWO_BITS), 4);
+                    ByteVector q = low.or(high).sub(BIAS);
+                    for (int part = 0; part < PARTS; part++) {
+                        dot = floats(q, part).fma(FloatVector.fromArray(F, x, xBlock + 16 * s + k + part * W), dot);
                     }
-                    acc = dot.fma(scales.rearrange(LANE0), acc);
-                    scales = scales.rearrange(NEXT);
                 }
+                acc = addScaled(acc, dot, d * (byte) ((s < 8 ? scales0 : scales8) >>> (8 * (s & 7))));
             }
         }
         return Vectors.sum(acc);

@@ -27,7 +27,7 @@ import llm4j.quant.WeightTensors;
 public final class KQuantThroughput {
 
     private static final int ROWS = 1024;
-    private static final int COLS = 4096;
+    private static final int COLS = Integer.getInteger("cols", 4096);
 
     private KQuantThroughput() {
     }
