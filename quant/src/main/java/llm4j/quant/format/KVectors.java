@@ -21,9 +21,11 @@ import llm4j.quant.Vectors;
  * <ul>
  * <li>Accumulators start from {@code FloatVector.zero(F)} written in the loop, never from a static
  *     final zero vector: C2 cannot unbox a loop phi that merges a constant vector object.</li>
- * <li>A kernel parses to about 8,000-13,000 IR nodes; past C2's inlining cut-off (18,000) the
- *     remaining vector calls stay calls. So kernels decode one sub-block per loop iteration from
- *     one copy of the decode code, rather than unrolling sub-blocks by hand.</li>
+ * <li>A kernel parses to about 8,000-17,000 IR nodes; past C2's inlining cut-off (18,000) the
+ *     remaining vector calls stay calls. So kernels decode one sub-block (Q4_K: one pair sharing a
+ *     load) per loop iteration from one copy of the decode code, rather than unrolling by hand.
+ *     Measured costs (-XX:+LogCompilation): a {@link #floats} ~3,400 nodes, a 16-bit shift ~1,200,
+ *     a segment vector load ~1,300, a scalar segment read ~700 (docs/kernels-kquants.md).</li>
  * </ul>
  * {@code KQuantThroughput} (test sources) prints allocated bytes per row to catch both.
  */
