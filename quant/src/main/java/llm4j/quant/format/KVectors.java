@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,9 +21,11 @@ import llm4j.quant.Vectors;
  * <ul>
  * <li>Accumulators start from {@code FloatVector.zero(F)} written in the loop, never from a static
  *     final zero vector: C2 cannot unbox a loop phi that merges a constant vector object.</li>
- * <li>A kernel parses to about 8,000-13,000 IR nodes; past C2's inlining cut-off (18,000) the
- *     remaining vector calls stay calls. So kernels decode one sub-block per loop iteration from
- *     one copy of the decode code, rather than unrolling sub-blocks by hand.</li>
+ * <li>A kernel parses to about 8,000-17,000 IR nodes; past C2's inlining cut-off (18,000) the
+ *     remaining vector calls stay calls. So kernels decode one sub-block (Q4_K: one pair sharing a
+ *     load) per loop iteration from one copy of the decode code, rather than unrolling by hand.
+ *     Measured costs (-XX:+LogCompilation): a {@link #floats} ~3,400 nodes, a 16-bit shift ~1,200,
+ *     a segment vector load ~1,300, a scalar segment read ~700 (docs/kernels-kquants.md).</li>
  * </ul>
  * {@code KQuantThroughput} (test sources) prints allocated bytes per row to catch both.
  */
@@ -34,22 +37,32 @@ final class KVectors {
     static final int W = F.length();
 
     /**
-     * Bytes per load: one float vector's worth of byte lanes, but at least 64 bits, the narrowest
-     * species (so 128-bit floats take two parts of each 8-byte load).
+     * The byte vectors loads produce: one byte lane per float lane, except with 4 float lanes, where
+     * no 32-bit shape exists and a 128-bit vector carries the 4 bytes in its first lanes.
      */
-    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
-            VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(W >= 8 ? 8 * W : 128));
 
-    static final int BL = B.length();
+    /** Bytes per load: one float vector's worth. */
+    static final int BL = W;
 
-    /** Float vectors per byte load. */
-    static final int PARTS = BL / W;
+    /**
+     * Float vectors per byte load: always one. (Two 4-lane parts of an 8-byte load at 128 bits took
+     * convertShape's slice path, whose extra IR pushed the Q4_K and Q6_K kernels past C2's inlining
+     * cut-off.)
+     */
+    static final int PARTS = 1;
+
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, B.vectorShape());
 
     private KVectors() {
     }
 
+    /** The {@link #BL} bytes at {@code offset} in the first lanes of a {@link #B} vector (4 bytes: read as an int). */
     static ByteVector load(MemorySegment w, long offset) {
-        return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
+        if (W >= 8) {
+            return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
+        }
+        return IntVector.broadcast(INTS, w.get(KQuants.LE_INT, offset)).reinterpretAsBytes();
     }
 
     /*
@@ -90,6 +103,24 @@ final class KVectors {
             return byteOf(s0, j + 4) & 63;
         }
         return (byteOf(s8, j - 4) >> 4) | ((byteOf(s0, j) >> 6) << 4);
+    }
+
+    /**
+     * The 8 six-bit scales of a Q4_K/Q5_K super-block, scale j in byte j, from its 12 scale bytes
+     * read as a long ({@code s0}, bytes 0..7) and an int ({@code s8}, bytes 8..11): all eight
+     * unpacked at once with masks (see {@link KQuants#scaleK4} for the layout).
+     */
+    static long scalesK4(long s0, int s8) {
+        long low = s0 & 0x3F3F3F3FL;
+        long high = (s8 & 0x0F0F0F0FL) | ((s0 >>> 2) & 0x30303030L);
+        return low | (high << 32);
+    }
+
+    /** The 8 six-bit mins of a Q4_K/Q5_K super-block, min j in byte j; see {@link #scalesK4}. */
+    static long minsK4(long s0, int s8) {
+        long low = (s0 >>> 32) & 0x3F3F3F3FL;
+        long high = ((s8 >>> 4) & 0x0F0F0F0FL) | ((s0 >>> 34) & 0x30303030L);
+        return low | (high << 32);
     }
 
     /** {@code acc + v·s}. */

@@ -6,15 +6,15 @@ import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
-import static llm4j.quant.format.KVectors.PARTS;
 import static llm4j.quant.format.KVectors.W;
 import static llm4j.quant.format.KVectors.addScaled;
+import static llm4j.quant.format.KVectors.byteOf;
 import static llm4j.quant.format.KVectors.floats;
 import static llm4j.quant.format.KVectors.highHalf;
 import static llm4j.quant.format.KVectors.load;
 import static llm4j.quant.format.KVectors.lowHalf;
-import static llm4j.quant.format.KVectors.minK4;
-import static llm4j.quant.format.KVectors.scaleK4;
+import static llm4j.quant.format.KVectors.minsK4;
+import static llm4j.quant.format.KVectors.scalesK4;
 import static llm4j.quant.format.KVectors.shiftLeft;
 import static llm4j.quant.format.KVectors.shiftRight;
 import static llm4j.quant.format.Q5_KFormat.BLOCK_BYTES;
@@ -52,6 +52,8 @@ final class Q5_KVector {
             float dmin = highHalf(dBits);
             long s0 = w.get(LE_LONG, blk + SCALES);
             int s8 = w.get(LE_INT, blk + SCALES + 8);
+            long scales = scalesK4(s0, s8);
+            long mins = minsK4(s0, s8);
             int xBlock = xOffset + b * QK_K;
             for (int j = 0; j < 8; j++) {
                 long qs = blk + QS + 32 * (j >> 1);
@@ -62,14 +64,12 @@ final class Q5_KVector {
                     ByteVector low = shiftRight(load(w, qs + k), nibble).and(LOW_NIBBLE);
                     ByteVector high = shiftLeft(shiftRight(load(w, blk + QH + k), j).and(ONE_BIT), 4);
                     ByteVector q = low.or(high);
-                    for (int part = 0; part < PARTS; part++) {
-                        FloatVector xv = FloatVector.fromArray(F, x, xBlock + 32 * j + k + part * W);
-                        dot = floats(q, part).fma(xv, dot);
-                        sum = sum.add(xv);
-                    }
+                    FloatVector xv = FloatVector.fromArray(F, x, xBlock + 32 * j + k);
+                    dot = floats(q, 0).fma(xv, dot);
+                    sum = sum.add(xv);
                 }
-                acc = addScaled(acc, dot, d * scaleK4(s0, s8, j));
-                minAcc = addScaled(minAcc, sum, dmin * minK4(s0, s8, j));
+                acc = addScaled(acc, dot, d * byteOf(scales, j));
+                minAcc = addScaled(minAcc, sum, dmin * byteOf(mins, j));
             }
         }
         return Vectors.sum(acc.sub(minAcc));

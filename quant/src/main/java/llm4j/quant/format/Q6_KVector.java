@@ -1,6 +1,7 @@
 package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
+import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.LE_SHORT;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
@@ -19,7 +20,6 @@ import static llm4j.quant.format.Q6_KFormat.QL;
 import static llm4j.quant.format.Q6_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -45,6 +45,10 @@ final class Q6_KVector {
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
             float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
+            // the 16 int8 scales as two longs: one segment read per sub-block cost C2 IR nodes
+            // (inlining budget) and time
+            long scales0 = w.get(LE_LONG, blk + SCALES);
+            long scales8 = w.get(LE_LONG, blk + SCALES + 8);
             int xBlock = xOffset + b * QK_K;
             // sub-block s = 8·half + 2·g + lh covers values 16s.. (g: 32-value group of the half)
             for (int s = 0; s < 16; s++) {
@@ -63,7 +67,7 @@ final class Q6_KVector {
                         dot = floats(q, part).fma(FloatVector.fromArray(F, x, xBlock + 16 * s + k + part * W), dot);
                     }
                 }
-                acc = addScaled(acc, dot, d * w.get(ValueLayout.JAVA_BYTE, blk + SCALES + s));
+                acc = addScaled(acc, dot, d * (byte) ((s < 8 ? scales0 : scales8) >>> (8 * (s & 7))));
             }
         }
         return Vectors.sum(acc);

@@ -22,12 +22,13 @@ import llm4j.quant.WeightTensors;
  * java --add-modules jdk.incubator.vector -Dllm4j.vector.bits=256 \
  *      -cp quant/target/classes:quant/target/test-classes llm4j.quant.format.KQuantThroughput [types...]
  * </pre>
- * {@code -Dllm4j.kernels=scalar} times the scalar oracles instead.
+ * {@code -Dllm4j.kernels=scalar} times the scalar oracles instead; {@code -Dcols=1536} another row
+ * length (a multiple of 256). Any type name works, legacy ones too (Q4_0, Q4_1, Q5_0, Q8_0).
  */
 public final class KQuantThroughput {
 
     private static final int ROWS = 1024;
-    private static final int COLS = 4096;
+    private static final int COLS = Integer.getInteger("cols", 4096);
 
     private KQuantThroughput() {
     }
