@@ -28,41 +28,46 @@ public final class Q4_0Kernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         LegacySpecies.checkBlocks(n);
+        // narrower vectors need several loads per block: the paired loop then outgrows C2's node budget and its
+        // vectors are boxed (28 kB per row at 256 bits, 12x slower), so they keep one block per iteration
+        if (L < HALF) {
+            return singleBlocks(w, offset, x, xOffset, n);
+        }
+        // 16 lanes: one load of 16 bytes is a whole block, both halves of it. Written out, no helper per block
+        // and no separate tail: the kernel sits near C2's node budget, and past it the final sum's shuffles
+        // stay calls that box every vector (60-100 MB per token, measured). An odd last block is paired with
+        // itself at scale zero instead.
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
         int blocks = n / QK;
-        int b = 0;
-        // written out, no helper per block: C2 compiles a hot helper on its own first and then finds it
-        // too big to inline, and every block's vector is boxed (60-100 MB per token, measured)
-        for (; b + 1 < blocks; b += 2, offset += 2 * BLOCK_BYTES, xOffset += 2 * QK) {
-            long next = offset + BLOCK_BYTES;
+        for (int b = 0; b < blocks; b += 2, offset += 2 * BLOCK_BYTES, xOffset += 2 * QK) {
+            boolean pair = b + 1 < blocks;
+            long next = pair ? offset + BLOCK_BYTES : offset;
+            int xNext = pair ? xOffset + QK : xOffset;
             ByteVector p0 = LegacySpecies.loadBytes(w, offset + QS);
             ByteVector p1 = LegacySpecies.loadBytes(w, next + QS);
             FloatVector s0 = low(p0).mul(FloatVector.fromArray(F, x, xOffset));
-            FloatVector s1 = low(p1).mul(FloatVector.fromArray(F, x, xOffset + QK));
+            FloatVector s1 = low(p1).mul(FloatVector.fromArray(F, x, xNext));
             s0 = high(p0).fma(FloatVector.fromArray(F, x, xOffset + HALF), s0);
-            s1 = high(p1).fma(FloatVector.fromArray(F, x, xOffset + QK + HALF), s1);
-            for (int k = L; k < HALF; k += L) {
-                p0 = LegacySpecies.loadBytes(w, offset + QS + k);
-                p1 = LegacySpecies.loadBytes(w, next + QS + k);
-                s0 = low(p0).fma(FloatVector.fromArray(F, x, xOffset + k), s0);
-                s1 = low(p1).fma(FloatVector.fromArray(F, x, xOffset + QK + k), s1);
-                s0 = high(p0).fma(FloatVector.fromArray(F, x, xOffset + HALF + k), s0);
-                s1 = high(p1).fma(FloatVector.fromArray(F, x, xOffset + QK + HALF + k), s1);
-            }
+            s1 = high(p1).fma(FloatVector.fromArray(F, x, xNext + HALF), s1);
             even = s0.fma(LegacySpecies.halfBroadcast(w, offset), even);
-            odd = s1.fma(LegacySpecies.halfBroadcast(w, next), odd);
-        }
-        if (b < blocks) {
-            FloatVector s0 = FloatVector.zero(F);
-            for (int k = 0; k < HALF; k += L) {
-                ByteVector p0 = LegacySpecies.loadBytes(w, offset + QS + k);
-                s0 = low(p0).fma(FloatVector.fromArray(F, x, xOffset + k), s0);
-                s0 = high(p0).fma(FloatVector.fromArray(F, x, xOffset + HALF + k), s0);
-            }
-            even = s0.fma(LegacySpecies.halfBroadcast(w, offset), even);
+            odd = s1.fma(pair ? LegacySpecies.halfBroadcast(w, next) : FloatVector.zero(F), odd);
         }
         return Vectors.sum(even.add(odd));
+    }
+
+    private static float singleBlocks(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, xOffset += QK) {
+            FloatVector block = FloatVector.zero(F);
+            for (int k = 0; k < HALF; k += L) {
+                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
+                block = low(packed).fma(FloatVector.fromArray(F, x, xOffset + k), block);
+                block = high(packed).fma(FloatVector.fromArray(F, x, xOffset + k + HALF), block);
+            }
+            acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
+        }
+        return Vectors.sum(acc);
     }
 
     /** Decodes {@code n} values into {@code dst}: (q - 8)·d per value, as the scalar decoder computes it. */
