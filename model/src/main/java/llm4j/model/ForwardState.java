@@ -2,6 +2,7 @@ package llm4j.model;
 
 import llm4j.model.kv.AttentionSegments;
 import llm4j.model.kv.KvCache;
+import llm4j.model.math.FloatMath;
 import llm4j.model.parallel.RangeTask;
 import llm4j.quant.ActivationRounding;
 
@@ -36,6 +37,8 @@ public final class ForwardState {
     public final float[] logits;
 
     final LinearTask linear = new LinearTask();
+    final RoundingTask rounding = new RoundingTask();
+    final SwigluTask swiglu = new SwigluTask();
     final AttentionTask attention = new AttentionTask();
 
     ForwardState(ModelConfig c, int maxBatch, int maxLogitRows, int threads, int scratchFloats) {
@@ -71,6 +74,31 @@ public final class ForwardState {
         @Override
         public void run(int from, int to, int worker) {
             layer.forward(in, n, out, from * unit, Math.min(to * unit, layer.out()));
+        }
+    }
+
+    /** A batch's activation rounding, split by tokens (each token's blocks are rounded on their own). */
+    static final class RoundingTask implements RangeTask {
+        ActivationRounding rounding;
+        float[] in;
+        float[] out;
+        int cols;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            rounding.apply(in, from * cols, out, from * cols, (to - from) * cols);
+        }
+    }
+
+    /** A batch's SwiGLU, split by tokens. */
+    static final class SwigluTask implements RangeTask {
+        float[] gate;
+        float[] up;
+        int cols;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            FloatMath.swiglu(gate, up, from * cols, (to - from) * cols);
         }
     }
 

@@ -104,7 +104,16 @@ public final class Transformer {
             }
             linear(pool, s, w.gate(), s.xb, n, s.hb, false);
             linear(pool, s, w.up(), s.xb, n, s.hb2, true);
-            FloatMath.swiglu(s.hb, s.hb2, 0, n * c.hiddenDim());
+            if (n > 1) {
+                // a batch's element-wise work is split between the threads like the products around it
+                ForwardState.SwigluTask g = s.swiglu;
+                g.gate = s.hb;
+                g.up = s.hb2;
+                g.cols = c.hiddenDim();
+                pool.parallelFor(n, g);
+            } else {
+                FloatMath.swiglu(s.hb, s.hb2, 0, c.hiddenDim());
+            }
             linear(pool, s, w.down(), s.hb, n, s.xb2, false);
             FloatMath.add(s.x, 0, s.xb2, 0, n * dim);
         }
@@ -130,7 +139,16 @@ public final class Transformer {
         }
         if (rounding != ActivationRounding.NONE && layer.in() % rounding.blockSize() == 0) {
             if (s.roundedAs != rounding) {
-                rounding.apply(in, 0, s.rounded, 0, n * layer.in());
+                if (n > 1) {
+                    ForwardState.RoundingTask r = s.rounding;
+                    r.rounding = rounding;
+                    r.in = in;
+                    r.out = s.rounded;
+                    r.cols = layer.in();
+                    pool.parallelFor(n, r);
+                } else {
+                    rounding.apply(in, 0, s.rounded, 0, layer.in());
+                }
                 s.roundedAs = rounding;
             }
             in = s.rounded;
