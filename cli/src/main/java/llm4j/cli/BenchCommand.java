@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 /** {@code llm4j bench}: llama-bench's measurement and table, plus memory bandwidth and the generation roofline. */
 @Command(name = "bench", header = "Measure prompt processing and generation speed as llama-bench does.", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Measure prompt processing (pp) and generation (tg) speed as llama-bench does: random tokens, "
-                + "forward passes only (no tokenizer, no sampler), one warm-up run, then -r timed runs (mean ± sd of t/s). "
+                + "forward passes only (no tokenizer, no sampler), --warmup untimed runs (3), then -r timed runs (mean ± sd of t/s). "
                 + "Comma lists (-p 128,512 -t 1,2) give a row for every combination.",
             "Two columns llama-bench lacks: bw GB/s, the memory read bandwidth measured just before the row with its "
                 + "threads, and roofline, t/s × weight bytes read per generated token ÷ bw (100%% = generation streams "
@@ -69,6 +69,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "Timed runs per test. Default: ${DEFAULT-VALUE}.")
     int repetitions;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+            description = "Untimed runs before each test's timed ones (llama-bench does 1; the JIT keeps compiling "
+                    + "through the first two or three). Default: ${DEFAULT-VALUE}.")
+    int warmups;
 
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512",
             description = "Prompt tokens per forward call (llama-bench's -ub). Default: ${DEFAULT-VALUE}.")
@@ -125,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     double bw = bandwidth == null ? Double.NaN : bandwidth.measure(pool, BANDWIDTH_PASSES);
                     PagedKvCache kv = kvOptions.newCache(m, row.test.positions(), row.test.positions(), row.kvType);
-                    long[] nanos = runner.run(row.test, kv, pool, batch, repetitions);
+                    long[] nanos = runner.run(row.test, kv, pool, batch, warmups, repetitions);
                     BenchResult result = new BenchResult(row.test, row.threads, row.kvLabel, batch, nanos, bw, facts.bytesPerToken());
                     results.add(result);
                     if (!json) {
@@ -202,6 +207,9 @@ final class BenchCommand implements Callable<Integer> {
             if (t > cores) {
                 err.println("llm4j: warning: -t " + t + " is more than the " + cores + " cores available; using " + t + " anyway");
             }
+        }
+        if (warmups < 0) {
+            throw CliException.usage("--warmup must not be negative, not " + warmups);
         }
         if (repetitions < 1) {
             throw CliException.usage("-r must be at least 1, not " + repetitions);

@@ -120,6 +120,7 @@ class BenchCommandTest {
         assertUsage(CliRunner.run("bench", m, "-t", "0"), "-t must be at least 1, not 0");
         assertUsage(CliRunner.run("bench", m, "-t", "1,-2"), "-t must be at least 1, not -2");
         assertUsage(CliRunner.run("bench", m, "-r", "0"), "-r must be at least 1, not 0");
+        assertUsage(CliRunner.run("bench", m, "--warmup", "-1"), "--warmup must not be negative, not -1");
         assertUsage(CliRunner.run("bench", m, "-d", "-5"), "--depth must not be negative, not -5");
         assertUsage(CliRunner.run("bench", m, "--kv-quant", "f16,q9_9"), "unknown KV cache type 'q9_9'");
         assertUsage(CliRunner.run("bench", m, "--bw-size", "lots"), "--bw-size: 'lots' is not a size");

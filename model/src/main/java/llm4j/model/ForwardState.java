@@ -119,12 +119,16 @@ public final class ForwardState {
 
         /** 1, or for a decode step over a long span the number of position segments per K/V head. */
         int segments;
+        /** Tokens in the batch. */
+        int batch;
 
         @Override
         public void run(int from, int to, int worker) {
             float[] scratch = scores[worker];
             for (int item = from; item < to; item++) {
-                int t = item / (kvHeads * segments);
+                // causal attention: later tokens cost more, so the first items (claimed first) are the last tokens and
+                // the threads finish on the cheap ones instead of one thread on the dearest chunk
+                int t = batch - 1 - item / (kvHeads * segments);
                 int kvHead = item / segments % kvHeads;
                 int pos = startPos + t;
                 int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;

@@ -92,6 +92,7 @@ public final class Transformer {
             a.scale = (float) (1.0 / Math.sqrt(c.headDim()));
             int span = pos + 1 - (a.window > 0 ? Math.max(0, pos + 1 - a.window) : 0);
             a.segments = n == 1 && pool.threads() > 1 && span >= SPLIT_SPAN && kv.attendsInSegments() ? pool.threads() : 1;
+            a.batch = n;
             pool.parallelFor(n * c.kvHeads() * a.segments, a);
             if (a.segments > 1) {
                 a.mergeSegments();

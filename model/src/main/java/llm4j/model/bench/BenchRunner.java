@@ -10,8 +10,10 @@ import llm4j.model.parallel.WorkerPool;
 /**
  * Times llama-bench's tests on a model with forward calls only: no tokenizer, no sampler. Token ids are
  * random (speed does not depend on them). A test with a depth first fills that many positions, once and
- * untimed; every run then rewinds the cache to the depth, so each run sees the same context. One
- * warm-up run (which also lets the JIT compile the kernels) precedes the timed repetitions.
+ * untimed; every run then rewinds the cache to the depth, so each run sees the same context. Untimed
+ * warm-up runs precede the timed repetitions: llama-bench does one; a JVM keeps compiling the hot loops through
+ * the first two or three (135M Q8_0 pp512 at -t 2 after one warm-up: 380, 297, then 401-420 t/s; after two:
+ * 314, then 402-414; after three: 399-432), so the CLI does three.
  */
 public final class BenchRunner {
 
@@ -29,6 +31,14 @@ public final class BenchRunner {
      * returns each timed run's nanoseconds.
      */
     public long[] run(BenchTest test, KvCache kv, WorkerPool pool, int batch, int repetitions) {
+        return run(test, kv, pool, batch, 1, repetitions);
+    }
+
+    /** As {@link #run(BenchTest, KvCache, WorkerPool, int, int)} after {@code warmups} untimed runs. */
+    public long[] run(BenchTest test, KvCache kv, WorkerPool pool, int batch, int warmups, int repetitions) {
+        if (warmups < 0) {
+            throw new IllegalArgumentException("warm-up runs must not be negative, not " + warmups);
+        }
         if (repetitions < 1) {
             throw new IllegalArgumentException("repetitions must be at least 1, not " + repetitions);
         }
@@ -41,7 +51,7 @@ public final class BenchRunner {
         }
         int[] tokens = randomTokens(test.tokens());
         long[] nanos = new long[repetitions];
-        for (int r = -1; r < repetitions; r++) {
+        for (int r = -warmups; r < repetitions; r++) {
             session.resumeAt(test.depth()); // the next forward call forgets what the previous run stored past the depth
             long t0 = System.nanoTime();
             if (test.kind() == BenchTest.Kind.PP) {
