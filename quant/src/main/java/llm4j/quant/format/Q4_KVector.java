@@ -6,7 +6,6 @@ import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
-
 import static llm4j.quant.format.KVectors.addScaled;
 import static llm4j.quant.format.KVectors.byteOf;
 import static llm4j.quant.format.KVectors.floats;
