@@ -17,18 +17,29 @@ public final class AttentionSegments {
      * the exponentials at {@code stats[at]}, {@code stats[at + 1]}.
      */
     static void exponentiate(float[] x, int off, int n, float[] stats, int at) {
+        float max = max(x, off, n);
+        stats[at] = max;
+        stats[at + 1] = (float) exponentiate(x, off, n, max);
+    }
+
+    /** The largest of {@code n} scores at {@code off}. */
+    static float max(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = off; i < off + n; i++) {
             max = Math.max(max, x[i]);
         }
+        return max;
+    }
+
+    /** Replaces {@code n} scores at {@code off} by e^(s − max); returns their sum (in double, as the softmax needs). */
+    static double exponentiate(float[] x, int off, int n, float max) {
         double sum = 0;
         for (int i = off; i < off + n; i++) {
             float e = (float) Math.exp(x[i] - max);
             x[i] = e;
             sum += e;
         }
-        stats[at] = max;
-        stats[at + 1] = (float) sum;
+        return sum;
     }
 
     /**

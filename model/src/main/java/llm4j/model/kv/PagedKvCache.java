@@ -772,16 +772,7 @@ public final class PagedKvCache implements KvCache {
 
     /** Softmax in float with the exponentials summed in double, as the reference caches do. */
     private static void softmax(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = off; i < off + n; i++) {
-            max = Math.max(max, x[i]);
-        }
-        double sum = 0;
-        for (int i = off; i < off + n; i++) {
-            float e = (float) Math.exp(x[i] - max);
-            x[i] = e;
-            sum += e;
-        }
+        double sum = AttentionSegments.exponentiate(x, off, n, AttentionSegments.max(x, off, n));
         float inv = (float) (1.0 / sum);
         for (int i = off; i < off + n; i++) {
             x[i] *= inv;
