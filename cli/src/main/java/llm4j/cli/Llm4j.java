@@ -5,6 +5,8 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import llm4j.loader.ModelFormatException;
@@ -17,12 +19,18 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Run large language models on the CPU, in pure Java.",
-        subcommands = {RunCommand.class, ChatCommand.class, InspectCommand.class, QuantizeCommand.class, ConvertCommand.class,
-                PerplexityCommand.class, SynthCommand.class, BenchCommand.class, ServeCommand.class, TokenizeCommand.class,
-                CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 runtime failure (bad model file, full context, I/O), 2 usage error.",
                 "Run 'llm4j COMMAND --help' for a command's options and an example."})
 public final class Llm4j implements Callable<Integer> {
+
+    /**
+     * The subcommands, in help order. Registered in code rather than in {@code @Command(subcommands)} so that a launch
+     * builds only the one it runs: picocli reflects over every option of every registered command up front, and the
+     * whole tree cost ~0.25 s of a ~1 s launch-to-first-token (docs/bench.md, "Startup").
+     */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ChatCommand.class, InspectCommand.class,
+            QuantizeCommand.class, ConvertCommand.class, PerplexityCommand.class, SynthCommand.class, BenchCommand.class,
+            ServeCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class);
 
     /** Exit code for a failure while running (bad model file, I/O, context full). */
     public static final int EXIT_FAILURE = 1;
@@ -40,7 +48,7 @@ public final class Llm4j implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLine(args);
         cli.setOut(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true));
         int code;
@@ -55,13 +63,30 @@ public final class Llm4j implements Callable<Integer> {
 
     /** Runs the command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLine(args);
         return cli.execute(args);
     }
 
+    /** The command line with every subcommand (help, suggestions for a mistyped command). */
     static CommandLine commandLine() {
+        return commandLine(SUBCOMMANDS);
+    }
+
+    /** The command line for {@code args}: only the subcommand they name when they name one, else all of them. */
+    static CommandLine commandLine(String[] args) {
+        String first = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        for (Class<?> c : SUBCOMMANDS) {
+            if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(first)) {
+                return commandLine(List.of(c));
+            }
+        }
+        return commandLine();
+    }
+
+    private static CommandLine commandLine(List<Class<?>> subcommands) {
         Llm4j root = new Llm4j();
         CommandLine cli = new CommandLine(root);
+        subcommands.forEach(cli::addSubcommand);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setDefaultValueProvider(new ConfigDefaults(UserConfig.configFile()));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> reportFailure(e, commandLine, root.debug));

@@ -18,6 +18,22 @@ import picocli.CommandLine;
 class CliPolishTest {
 
     @Test
+    void aLaunchBuildsOnlyTheCommandItRuns() {
+        assertEquals(java.util.Set.of("run"), Llm4j.commandLine(new String[] {"--debug", "run", "m.gguf", "-p", "x"})
+                .getSubcommands().keySet());
+        assertEquals(Llm4j.commandLine().getSubcommands().keySet(),
+                Llm4j.commandLine(new String[] {"--help"}).getSubcommands().keySet());
+        assertTrue(Llm4j.commandLine(new String[] {"help", "run"}).getSubcommands().size() > 5);
+        // flags inherited from the root still reach the one registered command
+        CliRunner.Result r = CliRunner.run("--debug", "inspect", "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("--debug"));
+        CliRunner.Result typo = CliRunner.run("rnu", "m.gguf");
+        assertEquals(Llm4j.EXIT_USAGE, typo.exitCode());
+        assertTrue(typo.err().contains("Did you mean: run?"), typo.err());
+    }
+
+    @Test
     void everyCommandHasHelpWithAnExample() {
         java.io.PrintStream stderr = System.err;
         java.io.ByteArrayOutputStream picocliWarnings = new java.io.ByteArrayOutputStream();
