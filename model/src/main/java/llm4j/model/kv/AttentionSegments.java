@@ -1,5 +1,7 @@
 package llm4j.model.kv;
 
+import llm4j.model.math.FloatMath;
+
 /**
  * Attention over a long span split into segments that threads compute apart, then merged exactly
  * (the flash-decoding idea): each segment keeps its scores' maximum m and Σ e^(s − m) next to its
@@ -24,22 +26,12 @@ public final class AttentionSegments {
 
     /** The largest of {@code n} scores at {@code off}. */
     static float max(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = off; i < off + n; i++) {
-            max = Math.max(max, x[i]);
-        }
-        return max;
+        return FloatMath.max(x, off, n);
     }
 
     /** Replaces {@code n} scores at {@code off} by e^(s − max); returns their sum (in double, as the softmax needs). */
     static double exponentiate(float[] x, int off, int n, float max) {
-        double sum = 0;
-        for (int i = off; i < off + n; i++) {
-            float e = (float) Math.exp(x[i] - max);
-            x[i] = e;
-            sum += e;
-        }
-        return sum;
+        return FloatMath.expShifted(x, off, n, max);
     }
 
     /**

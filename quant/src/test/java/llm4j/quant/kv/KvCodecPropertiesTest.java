@@ -133,6 +133,37 @@ class KvCodecPropertiesTest {
         }
     }
 
+    /** The vector loops keep their sums in registers across rows; each element must still be the row-order FMA chain. */
+    @Property(tries = 300)
+    void vectorAxpyRowsSumInRowOrder(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int codecIndex) {
+        Random rnd = new Random(seed);
+        KvCodec codec = KvCodecs.ALL.get(codecIndex);
+        Page pg = page(codec, rnd, chunkLength(codec, rnd));
+        int[] range = ranges(codec, pg.n, rnd)[0];
+        int start = range[0];
+        int len = range[1];
+        int queries = 1 + rnd.nextInt(9);
+        int wStride = pg.rows + 1;
+        float[] w = activations(rnd, queries * wStride);
+        int outStride = len + 1;
+        float[] out = activations(rnd, queries * outStride);
+        float[] expected = out.clone();
+        for (int j = 0; j < queries; j++) {
+            for (int i = 0; i < len; i++) {
+                float acc = expected[j * outStride + i];
+                for (int r = 0; r < pg.rows; r++) {
+                    float x = codec.element(pg.bytes, pg.off + r * pg.stride, start + i);
+                    acc = Math.fma(x, codec.roundWeight(w[j * wStride + r]), acc);
+                }
+                expected[j * outStride + i] = acc;
+            }
+        }
+        codec.axpyRows(w, 0, queries, wStride, pg.bytes, pg.off, pg.stride, pg.rows, start, len, out, 0, outStride);
+        for (int i = 0; i < out.length; i++) {
+            assertEquals(expected[i], out[i], 0f, codec + " n=" + pg.n + " [" + start + "+" + len + "] queries " + queries + " at " + i);
+        }
+    }
+
     /** The whole chunk, its first or last block (or 8-wide slice for float types), and an unaligned head-sized slice. */
     private static int[][] ranges(KvCodec codec, int n, Random rnd) {
         int block = Math.max(codec.blockSize(), 8);
