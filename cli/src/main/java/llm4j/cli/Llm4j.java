@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 import llm4j.loader.ModelFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The {@code llm4j} command: parses flags, dispatches to one subcommand, maps failures to exit codes. */
 @Command(name = "llm4j",
@@ -41,9 +43,14 @@ public final class Llm4j implements Callable<Integer> {
             description = "Print stack traces for errors.")
     boolean debug;
 
+    @Spec
+    CommandSpec spec;
+
+    /** No command given: the usage with every command (a launch without one registers them all). */
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.out);
+        CommandLine cli = spec.commandLine();
+        cli.usage(cli.getOut());
         return 0;
     }
 

@@ -28,6 +28,11 @@ class CliPolishTest {
         CliRunner.Result r = CliRunner.run("--debug", "inspect", "--help");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("--debug"));
+        CliRunner.Result bare = CliRunner.run();
+        assertEquals(0, bare.exitCode(), bare.err());
+        for (String command : Llm4j.commandLine().getSubcommands().keySet()) {
+            assertTrue(bare.out().contains("  " + command + " "), "llm4j alone lists " + command + ":\n" + bare.out());
+        }
         CliRunner.Result typo = CliRunner.run("rnu", "m.gguf");
         assertEquals(Llm4j.EXIT_USAGE, typo.exitCode());
         assertTrue(typo.err().contains("Did you mean: run?"), typo.err());
