@@ -8,8 +8,9 @@ package llm4j.model.tokenizer;
  */
 final class PairRanks {
 
-    private final String[] lefts;
-    private final String[] rights;
+    /** The merge line of each slot (null: empty); its left half ends at {@code splits[i]}, its right half follows the space. */
+    private final String[] lines;
+    private final int[] splits;
     private final int[] ranks;
     private final int mask;
 
@@ -26,40 +27,47 @@ final class PairRanks {
             }
         }
         int capacity = Integer.highestOneBit(Math.max(4, entries * 2 + 1) - 1) << 1;
-        lefts = new String[capacity];
-        rights = new String[capacity];
+        lines = new String[capacity];
+        splits = new int[capacity];
         ranks = new int[capacity];
         mask = capacity - 1;
         for (int rank = 0; rank < merges.length; rank++) {
             String m = merges[rank];
             for (int p = m.indexOf(' ', 1); p > 0 && p < m.length() - 1; p = m.indexOf(' ', p + 1)) {
-                put(m.substring(0, p), m.substring(p + 1), rank);
+                put(m, p, rank);
             }
         }
     }
 
-    private void put(String left, String right, int rank) {
-        int i = slot(hash(left, 0, left.length()), hash(right, 0, right.length()));
-        while (lefts[i] != null) {
-            if (lefts[i].equals(left) && rights[i].equals(right)) {
+    /** Files the pair (line[0, split), line[split + 1, end)); the halves stay inside the line (no substrings). */
+    private void put(String line, int split, int rank) {
+        int i = slot(hash(line, 0, split), hash(line, split + 1, line.length()));
+        while (lines[i] != null) {
+            if (holds(i, line, 0, split, split + 1, line.length())) {
                 return; // an earlier line already gave this pair its rank
             }
             i = (i + 1) & mask;
         }
-        lefts[i] = left;
-        rights[i] = right;
+        lines[i] = line;
+        splits[i] = split;
         ranks[i] = rank;
+    }
+
+    /** Whether slot i's pair is (s[leftFrom, leftTo), s[rightFrom, rightTo)). */
+    private boolean holds(int i, String s, int leftFrom, int leftTo, int rightFrom, int rightTo) {
+        String line = lines[i];
+        int split = splits[i];
+        int leftLength = leftTo - leftFrom;
+        int rightLength = rightTo - rightFrom;
+        return split == leftLength && line.length() - split - 1 == rightLength
+                && s.regionMatches(leftFrom, line, 0, leftLength) && s.regionMatches(rightFrom, line, split + 1, rightLength);
     }
 
     /** The rank of merging {@code word[start, split)} with {@code word[split, end)}, or -1 when no merge lists it. */
     int rank(String word, int start, int split, int end) {
-        int leftLength = split - start;
-        int rightLength = end - split;
         int i = slot(hash(word, start, split), hash(word, split, end));
-        for (String left = lefts[i]; left != null; left = lefts[i]) {
-            String right = rights[i];
-            if (left.length() == leftLength && right.length() == rightLength
-                    && word.regionMatches(start, left, 0, leftLength) && word.regionMatches(split, right, 0, rightLength)) {
+        while (lines[i] != null) {
+            if (holds(i, word, start, split, split, end)) {
                 return ranks[i];
             }
             i = (i + 1) & mask;
