@@ -41,12 +41,12 @@ public final class Q5_0Kernel {
     }
 
     /**
-     * One block per iteration at every width. Everything is written out with Vector API calls only: a
-     * helper of ours that returns a vector is compiled on its own once hot, after which C2 may refuse
-     * to inline it and boxes its result at every block (8.6 kB per row at 256 bits, seen with the
-     * former helpers). Pairing blocks over two accumulators (as Q4_0Kernel does) crossed C2's node
-     * budget at 512 bits here (the final sum's shuffles stayed calls), and without the fifth bits'
-     * masks in the way the paired loop still measured slower than this one.
+     * One block per iteration at every width. Everything is written out with Vector API calls only: the
+     * former helpers returning vectors (FifthBits.spread, LegacySpecies.widen, Nibbles.high) were
+     * compiled on their own once hot, and a compiled helper that C2 then declines to inline returns a
+     * boxed vector. Pairing blocks over two accumulators (as Q4_0Kernel does) crossed C2's node budget
+     * at 512 bits here (the final sum's shuffles stayed calls), and the paired loop that did fit
+     * measured slower than this one (docs/kernels-legacy.md).
      */
     public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         LegacySpecies.checkBlocks(n);
@@ -63,7 +63,7 @@ public final class Q5_0Kernel {
                 // x86 has no byte shift: shift 16-bit lanes, the bits crossing into the byte below are masked off
                 ByteVector high = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
                         .and((byte) 0x0F);
-                if (LANE_MASKS) {
+                if (LANE_MASKS) { // k is 0: one load is the whole block
                     low = low.sub((byte) 16, VectorMask.fromLong(B, ~qh));
                     high = high.sub((byte) 16, VectorMask.fromLong(B, ~qh >>> HALF));
                 } else {
@@ -77,6 +77,9 @@ public final class Q5_0Kernel {
             }
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset))), acc);
         }
-        return Vectors.sum(acc);
+        // acc enters the sum as a loop phi whose class C2 does not know while parsing, so the sum's shuffles may stay
+        // virtual calls and acc be boxed on every block (6.4 kB per row at 128 bits, now and then 8.6 kB at 256);
+        // the result of an op on a vector of known class has that class. 0 + a = a except for the sign of a zero lane.
+        return Vectors.sum(FloatVector.zero(F).add(acc));
     }
 }

@@ -51,7 +51,7 @@ public final class Q5_1Kernel {
                 ByteVector low = packed.and((byte) 0x0F);
                 ByteVector high = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
                         .and((byte) 0x0F);
-                if (LANE_MASKS) {
+                if (LANE_MASKS) { // k is 0: one load is the whole block
                     low = low.add((byte) 16, VectorMask.fromLong(B, qh));
                     high = high.add((byte) 16, VectorMask.fromLong(B, qh >>> HALF));
                 } else {
@@ -67,6 +67,7 @@ public final class Q5_1Kernel {
             acc = codesTimesX.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset))), acc);
             acc = sumX.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset + M))), acc);
         }
-        return Vectors.sum(acc);
+        // the accumulator's class made known to the sum (see Q5_0Kernel)
+        return Vectors.sum(FloatVector.zero(F).add(acc));
     }
 }
