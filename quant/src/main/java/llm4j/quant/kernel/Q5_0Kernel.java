@@ -1,46 +1,85 @@
 package llm4j.quant.kernel;
 
+import static llm4j.quant.kernel.LegacySpecies.B;
 import static llm4j.quant.kernel.LegacySpecies.F;
+import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
+import static llm4j.quant.kernel.LegacySpecies.LE;
 import static llm4j.quant.kernel.LegacySpecies.LE_INT;
+import static llm4j.quant.kernel.LegacySpecies.LE_SHORT;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.Vectors;
 
 /**
  * Q5_0 · F32 dot product. The signed value q - 16 of a 5-bit code is, as a byte, its low nibble
- * when the fifth bit is set and the low nibble with the top four bits set (-16 + nibble) when it
- * is clear, so one OR with a pattern from {@link FifthBits} re-centres the codes before they are
- * widened to floats.
+ * when the fifth bit is set and the nibble minus 16 (top four bits set) when it is clear. At 16
+ * lanes the clear bits of qh become a lane mask for a masked byte subtract; narrower vectors OR in
+ * a pattern from the {@link FifthBits} tables.
  */
 public final class Q5_0Kernel {
 
     private static final int BLOCK_BYTES = 22;
     private static final int QH = 2;
     private static final int QS = 6;
+    private static final int HALF = QK / 2;
+    /**
+     * 16 bits of qh to a mask is one kmov with AVX-512 (512-bit vectors imply it); the table needs two
+     * 8-lane rows there (2x slower per block). With AVX2 the mask path measured 4.1 vs 5.6 GB/s at
+     * 256 bits, and on AVX-512 at 256 bits both ran at ~5.8: narrower vectors keep the table.
+     */
+    private static final boolean LANE_MASKS = L == HALF;
 
     private Q5_0Kernel() {
     }
 
+    /**
+     * One block per iteration at every width. Everything is written out with Vector API calls only: the
+     * former helpers returning vectors (FifthBits.spread, LegacySpecies.widen, Nibbles.high) were
+     * compiled on their own once hot, and a compiled helper that C2 then declines to inline returns a
+     * boxed vector. Pairing blocks over two accumulators (as Q4_0Kernel does) crossed C2's node budget
+     * at 512 bits here (the final sum's shuffles stayed calls), and the paired loop that did fit
+     * measured slower than this one (docs/kernels-legacy.md).
+     */
     public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         LegacySpecies.checkBlocks(n);
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, xOffset += QK) {
             int qh = w.get(LE_INT, offset + QH);
             FloatVector block = FloatVector.zero(F);
-            for (int k = 0; k < QK / 2; k += L) {
-                ByteVector packed = LegacySpecies.loadBytes(w, offset + QS + k);
-                FloatVector low = LegacySpecies.widen(Nibbles.low(packed).or(FifthBits.minus16(qh, k)));
-                FloatVector high = LegacySpecies.widen(Nibbles.high(packed).or(FifthBits.minus16(qh, k + QK / 2)));
-                block = low.fma(FloatVector.fromArray(F, x, xOffset + k), block);
-                block = high.fma(FloatVector.fromArray(F, x, xOffset + k + QK / 2), block);
+            for (int k = 0; k < HALF; k += L) {
+                // at 4 lanes no 32-bit byte shape exists: 4 bytes read as an int, broadcast (LegacySpecies.loadBytes)
+                ByteVector packed = L >= 8
+                        ? ByteVector.fromMemorySegment(B, w, offset + QS + k, LE)
+                        : IntVector.broadcast(I, w.get(LE_INT, offset + QS + k)).reinterpretAsBytes();
+                ByteVector low = packed.and((byte) 0x0F);
+                // x86 has no byte shift: shift 16-bit lanes, the bits crossing into the byte below are masked off
+                ByteVector high = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F);
+                if (LANE_MASKS) { // k is 0: one load is the whole block
+                    low = low.sub((byte) 16, VectorMask.fromLong(B, ~qh));
+                    high = high.sub((byte) 16, VectorMask.fromLong(B, ~qh >>> HALF));
+                } else {
+                    low = low.or(ByteVector.fromArray(B, FifthBits.CLEAR_TO_MINUS_16, FifthBits.row(qh, k)));
+                    high = high.or(ByteVector.fromArray(B, FifthBits.CLEAR_TO_MINUS_16, FifthBits.row(qh, k + HALF)));
+                }
+                FloatVector lowFloats = (FloatVector) low.convertShape(VectorOperators.B2F, F, 0);
+                FloatVector highFloats = (FloatVector) high.convertShape(VectorOperators.B2F, F, 0);
+                block = lowFloats.fma(FloatVector.fromArray(F, x, xOffset + k), block);
+                block = highFloats.fma(FloatVector.fromArray(F, x, xOffset + k + HALF), block);
             }
-            acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
+            acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset))), acc);
         }
-        return Vectors.sum(acc);
+        // acc enters the sum as a loop phi whose class C2 does not know while parsing, so the sum's shuffles may stay
+        // virtual calls and acc be boxed on every block (6.4 kB per row at 128 bits, now and then 8.6 kB at 256);
+        // the result of an op on a vector of known class has that class. 0 + a = a except for the sign of a zero lane.
+        return Vectors.sum(FloatVector.zero(F).add(acc));
     }
 }
