@@ -67,7 +67,8 @@ public final class Q4_0Kernel {
             }
             acc = block.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return Vectors.sum(acc);
+        // a vector of known class for the sum (see Q5_0Kernel): without it acc was boxed on every block at 128 bits
+        return Vectors.sum(FloatVector.zero(F).add(acc));
     }
 
     /** Decodes {@code n} values into {@code dst}: (q - 8)·d per value, as the scalar decoder computes it. */
