@@ -19,19 +19,9 @@ public final class AttentionSegments {
      * the exponentials at {@code stats[at]}, {@code stats[at + 1]}.
      */
     static void exponentiate(float[] x, int off, int n, float[] stats, int at) {
-        float max = max(x, off, n);
+        float max = FloatMath.max(x, off, n);
         stats[at] = max;
-        stats[at + 1] = (float) exponentiate(x, off, n, max);
-    }
-
-    /** The largest of {@code n} scores at {@code off}. */
-    static float max(float[] x, int off, int n) {
-        return FloatMath.max(x, off, n);
-    }
-
-    /** Replaces {@code n} scores at {@code off} by e^(s − max); returns their sum (in double, as the softmax needs). */
-    static double exponentiate(float[] x, int off, int n, float max) {
-        return FloatMath.expShifted(x, off, n, max);
+        stats[at + 1] = (float) FloatMath.expShifted(x, off, n, max);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import llm4j.model.Rope;
+import llm4j.model.math.FloatMath;
 import llm4j.quant.kv.Hadamard;
 import llm4j.quant.kv.KvCodec;
 
@@ -718,7 +719,7 @@ public final class PagedKvCache implements KvCache {
         }
         for (int j = 0; j < group; j++) {
             if (stats == null) {
-                softmax(scratch, scores + j * stride, n);
+                FloatMath.softmax(scratch, scores + j * stride, n);
             } else {
                 AttentionSegments.exponentiate(scratch, scores + j * stride, n, stats, statsOffset + 2 * j);
             }
@@ -767,15 +768,6 @@ public final class PagedKvCache implements KvCache {
         }
         if (rounding != null) {
             rounding.roundQuery(scratch, 0, len);
-        }
-    }
-
-    /** Softmax in float with the exponentials summed in double, as the reference caches do. */
-    private static void softmax(float[] x, int off, int n) {
-        double sum = AttentionSegments.exponentiate(x, off, n, AttentionSegments.max(x, off, n));
-        float inv = (float) (1.0 / sum);
-        for (int i = off; i < off + n; i++) {
-            x[i] *= inv;
         }
     }
 
