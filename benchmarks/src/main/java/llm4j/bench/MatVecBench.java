@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UseParallelGC", "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,llm4j.quant.Vectors::sum"})
+        "-XX:+UseParallelGC", "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,llm4j.quant.Vectors::sum*"})
 public class MatVecBench {
 
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})

@@ -10,6 +10,8 @@ public final class PackedTensor implements WeightTensor {
 
     private final QuantFormat format;
     private final RowKernel kernel;
+    /** Rows two at a time in matVec, or null (formats without one, scalar oracle runs). */
+    private final PairKernel pairs;
     private final MemorySegment data;
     private final int rows;
     private final int cols;
@@ -17,8 +19,10 @@ public final class PackedTensor implements WeightTensor {
     /** Batches go through {@link TiledMatMul}; false keeps the per-row loop (scalar oracle runs). */
     private final boolean tiled;
 
-    PackedTensor(QuantFormat format, RowKernel kernel, MemorySegment data, int rows, int cols, boolean tiled) {
+    PackedTensor(QuantFormat format, RowKernel kernel, PairKernel pairs, MemorySegment data, int rows, int cols,
+                 boolean tiled) {
         this.format = format;
+        this.pairs = pairs;
         this.tiled = tiled;
         this.kernel = kernel;
         this.data = data;
@@ -59,9 +63,20 @@ public final class PackedTensor implements WeightTensor {
 
     @Override
     public void matVec(float[] x, float[] out, int rowFrom, int rowTo) {
+        int r = rowFrom;
+        PairKernel p = pairs;
+        int half = (rowTo - rowFrom) / 2;
+        if (p != null && half > 0) {
+            // the first half's rows paired with the second half's: two sequential streams (see PairKernel)
+            long o0 = rowFrom * rowBytes;
+            long o1 = (rowFrom + half) * rowBytes;
+            for (int i = rowFrom, end = rowFrom + half; i < end; i++, o0 += rowBytes, o1 += rowBytes) {
+                p.dot2(data, o0, o1, x, cols, out, i, i + half);
+            }
+            r = rowFrom + 2 * half;
+        }
         RowKernel k = kernel;
-        long offset = rowFrom * rowBytes;
-        for (int r = rowFrom; r < rowTo; r++, offset += rowBytes) {
+        for (long offset = r * rowBytes; r < rowTo; r++, offset += rowBytes) {
             out[r] = k.dot(data, offset, x, 0, cols);
         }
     }

@@ -36,4 +36,9 @@ public interface QuantFormat {
 
     /** The Vector API dot product used at run time. */
     RowKernel vectorKernel();
+
+    /** A two-row form of {@link #vectorKernel()} (same result per row, bit for bit), or null if the format has none. */
+    default PairKernel vectorPairKernel() {
+        return null;
+    }
 }

@@ -1,6 +1,7 @@
 package llm4j.quant;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -55,6 +56,25 @@ public final class Vectors {
             v = v.add(v.rearrange(fold));
         }
         return v.lane(0);
+    }
+
+    /** Lanes from the upper half: where {@link #sum2} parks its second vector's partial sums. */
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, -1L << (F.length() / 2));
+
+    /**
+     * {@link #sum} of {@code a} into {@code out[i0]} and of {@code b} into {@code out[i1]}, the same bits, for
+     * two-row kernels: after the first fold each vector's partial sums fill half its lanes, so b's move into
+     * a's upper half and the remaining folds serve both (half the shuffles, and fewer C2 nodes in a kernel
+     * that sits near the node budget). Lane L/2 + j then holds b[j + L/2] + b[j] where sum has b[j] + b[j + L/2]:
+     * addition commutes, bit for bit. Forced inline like {@link #sum} (the launcher's {@code Vectors::sum*}).
+     */
+    public static void sum2(FloatVector a, FloatVector b, float[] out, int i0, int i1) {
+        FloatVector v = a.add(a.rearrange(FOLDS[0])).blend(b.add(b.rearrange(FOLDS[0])), UPPER_HALF);
+        for (int k = 1; k < FOLDS.length; k++) {
+            v = v.add(v.rearrange(FOLDS[k]));
+        }
+        out[i0] = v.lane(0);
+        out[i1] = v.lane(F.length() / 2);
     }
 
     /** The species of {@code elementType} (a primitive class: {@code int.class}, {@code byte.class}) as wide as {@link #F}. */

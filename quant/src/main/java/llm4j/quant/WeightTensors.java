@@ -21,16 +21,20 @@ public final class WeightTensors {
     /** A {@code rows × cols} matrix of {@code type} over {@code data}, which must hold exactly its bytes. */
     public static WeightTensor wrap(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
-        return wrap(format, SCALAR ? format.scalarKernel() : format.vectorKernel(), TILED, data, rows, cols);
+        if (SCALAR) {
+            return wrap(format, format.scalarKernel(), null, false, data, rows, cols);
+        }
+        return wrap(format, format.vectorKernel(), format.vectorPairKernel(), TILED, data, rows, cols);
     }
 
     /** As {@link #wrap(GgmlType, MemorySegment, int, int)} with the scalar oracle kernel. */
     public static WeightTensor wrapScalar(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
-        return wrap(format, format.scalarKernel(), false, data, rows, cols);
+        return wrap(format, format.scalarKernel(), null, false, data, rows, cols);
     }
 
-    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, boolean tiled, MemorySegment data, int rows, int cols) {
+    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, PairKernel pairs, boolean tiled,
+                                     MemorySegment data, int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("impossible shape " + rows + " x " + cols);
         }
@@ -39,6 +43,6 @@ public final class WeightTensors {
             throw new IllegalArgumentException(format.type() + " " + rows + " x " + cols + " needs " + expected
                     + " bytes, slice has " + data.byteSize());
         }
-        return new PackedTensor(format, kernel, data, rows, cols, tiled);
+        return new PackedTensor(format, kernel, pairs, data, rows, cols, tiled);
     }
 }

@@ -26,4 +26,22 @@ class VectorsTest {
         }
         assertEquals(Float.floatToIntBits(tree[0]), Float.floatToIntBits(Vectors.sum(FloatVector.fromArray(Vectors.F, lanes, 0))));
     }
+
+    /** Both of sum2's results are sum's, bit for bit, at the configured width. */
+    @Property(tries = 300)
+    void sum2IsTwoSums(@ForAll long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
+        float[] a = new float[Vectors.F.length()];
+        float[] b = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextGaussian() * Math.pow(2, rnd.nextInt(30)));
+            b[i] = (float) (rnd.nextGaussian() * Math.pow(2, rnd.nextInt(30)));
+        }
+        FloatVector va = FloatVector.fromArray(Vectors.F, a, 0);
+        FloatVector vb = FloatVector.fromArray(Vectors.F, b, 0);
+        float[] out = new float[5];
+        Vectors.sum2(va, vb, out, 3, 1);
+        assertEquals(Float.floatToIntBits(Vectors.sum(va)), Float.floatToIntBits(out[3]));
+        assertEquals(Float.floatToIntBits(Vectors.sum(vb)), Float.floatToIntBits(out[1]));
+    }
 }

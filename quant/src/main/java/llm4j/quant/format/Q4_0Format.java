@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
+import llm4j.quant.PairKernel;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.Q4_0Kernel;
 
@@ -89,6 +90,11 @@ public final class Q4_0Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q4_0Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q4_0Kernel::dot2;
     }
 
     /** Σ ((q - 8)·d)·x in element order. */

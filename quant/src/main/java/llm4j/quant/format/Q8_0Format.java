@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
+import llm4j.quant.PairKernel;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.Q8_0Kernel;
 
@@ -71,6 +72,11 @@ public final class Q8_0Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q8_0Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q8_0Kernel::dot2;
     }
 
     /** Σ (q·d)·x, block by block, in the order the values are stored. */

@@ -13,9 +13,8 @@ import llm4j.quant.Vectors;
 /**
  * Q4_0 · F32 dot product. Each load of L packed bytes yields two runs of elements: low nibbles are
  * elements k.., high nibbles elements 16 + k... Both are re-centred (q - 8) in byte lanes, widened
- * to floats and multiplied into a block sum that is scaled by d once. Blocks alternate between two
- * accumulators, so two scale FMAs are in flight instead of one chain (docs/performance.md: +20 %
- * at 512 bits).
+ * to floats and multiplied into a block sum that is scaled by d once. {@link #dot2} takes two rows per
+ * pass (matVec's usual path), which is also what keeps two scale FMAs in flight.
  */
 public final class Q4_0Kernel {
 
@@ -28,32 +27,46 @@ public final class Q4_0Kernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         LegacySpecies.checkBlocks(n);
-        // narrower vectors need several loads per block: the paired loop then outgrows C2's node budget and its
+        // narrower vectors need several loads per block: a loop over pairs outgrows C2's node budget and its
         // vectors are boxed (28 kB per row at 256 bits, 12x slower), so they keep one block per iteration
         if (L < HALF) {
             return singleBlocks(w, offset, x, xOffset, n);
         }
-        // 16 lanes: one load of 16 bytes is a whole block, both halves of it. Written out, no helper per block
-        // and no separate tail: the kernel sits near C2's node budget, and past it the final sum's shuffles
-        // stay calls that box every vector (60-100 MB per token, measured). An odd last block is paired with
-        // itself at scale zero instead.
-        FloatVector even = FloatVector.zero(F);
-        FloatVector odd = FloatVector.zero(F);
-        int blocks = n / QK;
-        for (int b = 0; b < blocks; b += 2, offset += 2 * BLOCK_BYTES, xOffset += 2 * QK) {
-            boolean pair = b + 1 < blocks;
-            long next = pair ? offset + BLOCK_BYTES : offset;
-            int xNext = pair ? xOffset + QK : xOffset;
-            ByteVector p0 = LegacySpecies.loadBytes(w, offset + QS);
-            ByteVector p1 = LegacySpecies.loadBytes(w, next + QS);
-            FloatVector s0 = low(p0).mul(FloatVector.fromArray(F, x, xOffset));
-            FloatVector s1 = low(p1).mul(FloatVector.fromArray(F, x, xNext));
-            s0 = high(p0).fma(FloatVector.fromArray(F, x, xOffset + HALF), s0);
-            s1 = high(p1).fma(FloatVector.fromArray(F, x, xNext + HALF), s1);
-            even = s0.fma(LegacySpecies.halfBroadcast(w, offset), even);
-            odd = s1.fma(pair ? LegacySpecies.halfBroadcast(w, next) : FloatVector.zero(F), odd);
+        // 16 lanes: one load of 16 bytes is a whole block, both halves of it. One accumulator, in block order:
+        // dot2 gives each of its rows exactly this chain (matVec pairs rows; a lone row comes here).
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, xOffset += QK) {
+            ByteVector p = LegacySpecies.loadBytes(w, offset + QS);
+            FloatVector s = high(p).fma(FloatVector.fromArray(F, x, xOffset + HALF), low(p).mul(FloatVector.fromArray(F, x, xOffset)));
+            acc = s.fma(LegacySpecies.halfBroadcast(w, offset), acc);
         }
-        return Vectors.sum(even.add(odd));
+        return Vectors.sum(FloatVector.zero(F).add(acc));
+    }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1}, each bit for bit {@link #dot}: with 16 lanes both
+     * rows share every load of x (docs/performance.md, "Rows in pairs"); narrower vectors run {@link #dot} twice.
+     */
+    public static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        if (L != HALF) {
+            out[out0] = dot(w, offset0, x, 0, n);
+            out[out1] = dot(w, offset1, x, 0, n);
+            return;
+        }
+        LegacySpecies.checkBlocks(n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o0 = offset0;
+        long o1 = offset1;
+        for (int xo = 0; xo < n; xo += QK, o0 += BLOCK_BYTES, o1 += BLOCK_BYTES) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + HALF);
+            ByteVector p0 = LegacySpecies.loadBytes(w, o0 + QS);
+            ByteVector p1 = LegacySpecies.loadBytes(w, o1 + QS);
+            acc0 = high(p0).fma(x1, low(p0).mul(x0)).fma(LegacySpecies.halfBroadcast(w, o0), acc0);
+            acc1 = high(p1).fma(x1, low(p1).mul(x0)).fma(LegacySpecies.halfBroadcast(w, o1), acc1);
+        }
+        Vectors.sum2(FloatVector.zero(F).add(acc0), FloatVector.zero(F).add(acc1), out, out0, out1);
     }
 
     private static float singleBlocks(MemorySegment w, long offset, float[] x, int xOffset, int n) {

@@ -18,7 +18,7 @@ import llm4j.quant.WeightTensors;
  * FFN shape), in GB/s of packed weights. Not a test. Run from the project root after
  * {@code mvn test-compile}:
  * <pre>
- * java --add-modules jdk.incubator.vector -XX:CompileCommand=quiet -XX:CompileCommand=inline,llm4j.quant.Vectors::sum \
+ * java --add-modules jdk.incubator.vector -XX:CompileCommand=quiet -XX:CompileCommand=inline,llm4j.quant.Vectors::sum* \
  *      -Dllm4j.vector.bits=256 -cp quant/target/classes:quant/target/test-classes llm4j.quant.kernel.LegacyKernelBench [types...]
  * </pre>
  * The inline command is the launcher's: without it C2 may leave {@code Vectors.sum} a call, the

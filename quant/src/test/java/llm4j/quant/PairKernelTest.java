@@ -1,0 +1,112 @@
+package llm4j.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Every format's two-row kernel against its one-row kernel, bit for bit: matVec pairs rows from the start of
+ * whatever range it is given, so a row's value must not depend on which row it was paired with, nor on how
+ * the rows were split between threads. The property runs mostly interpreted; the example keeps calling
+ * until C2 has compiled both kernels (about 10^4 calls) and compares every result.
+ */
+class PairKernelTest {
+
+    private static final List<GgmlType> PAIRED = Arrays.stream(GgmlType.values())
+            .filter(QuantFormats::has)
+            .filter(t -> QuantFormats.of(t).vectorPairKernel() != null)
+            .toList();
+
+    @Example
+    void theCommonWeightTypesHavePairKernels() {
+        assertTrue(PAIRED.containsAll(List.of(GgmlType.Q8_0, GgmlType.Q4_0)), "paired: " + PAIRED);
+    }
+
+    @Property(tries = 150)
+    @Tag("vector-kernel")
+    void matVecRowsAreTheOneRowKernelsBitForBit(@ForAll @IntRange(min = 0, max = 99) int typePick,
+                                                @ForAll @IntRange(min = 1, max = 11) int rows,
+                                                @ForAll @IntRange(min = 1, max = 20) int blocks,
+                                                @ForAll long seed) {
+        GgmlType type = PAIRED.get(typePick % PAIRED.size());
+        Random rnd = new Random(seed);
+        int cols = blocks * type.blockSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = randomRows(type, rows, cols, rnd, arena);
+            float[] x = gaussian(rnd, cols);
+            WeightTensor w = WeightTensors.wrap(type, data, rows, cols);
+            int from = rnd.nextInt(rows);
+            int to = from + 1 + rnd.nextInt(rows - from);
+            float[] out = new float[rows];
+            Arrays.fill(out, Float.NaN);
+            w.matVec(x, out, from, to);
+            for (int r = 0; r < rows; r++) {
+                float want = r >= from && r < to ? w.dot(r, x, 0) : Float.NaN;
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(out[r]),
+                        type + " row " + r + " of [" + from + ", " + to + "): " + want + " vs " + out[r]);
+            }
+        }
+    }
+
+    @Example
+    @Tag("vector-kernel")
+    void compiledPairKernelsMatchTheCompiledRowKernel() {
+        Random rnd = new Random(7);
+        for (GgmlType type : PAIRED) {
+            int rows = 6;
+            int cols = 18 * Math.max(32, type.blockSize());
+            QuantFormat format = QuantFormats.of(type);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment data = randomRows(type, rows, cols, rnd, arena);
+                float[] x = gaussian(rnd, cols);
+                long rowBytes = type.bytesFor(cols);
+                float[] pair = new float[2];
+                for (int call = 0; call < 20_000; call++) {
+                    int[] r = {rnd.nextInt(rows), rnd.nextInt(rows)};
+                    int n = (1 + rnd.nextInt(cols / type.blockSize())) * type.blockSize();
+                    format.vectorPairKernel().dot2(data, r[0] * rowBytes, r[1] * rowBytes, x, n, pair, 0, 1);
+                    for (int i = 0; i < 2; i++) {
+                        float one = format.vectorKernel().dot(data, r[i] * rowBytes, x, 0, n);
+                        if (Float.floatToIntBits(one) != Float.floatToIntBits(pair[i])) {
+                            assertEquals(one, pair[i], 0f, type + " call " + call + " row " + r[i] + " n=" + n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static MemorySegment randomRows(GgmlType type, int rows, int cols, Random rnd, Arena arena) {
+        QuantFormat format = QuantFormats.of(type);
+        long rowBytes = type.bytesFor(cols);
+        MemorySegment data = arena.allocate(rowBytes * rows);
+        for (int r = 0; r < rows; r++) {
+            float[] src = gaussian(rnd, cols);
+            float scale = (float) Math.pow(2, rnd.nextInt(12) - 6);
+            for (int i = 0; i < cols; i++) {
+                src[i] *= scale;
+            }
+            format.quantize(src, 0, cols, data, r * rowBytes);
+        }
+        return data;
+    }
+
+    private static float[] gaussian(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
+}
