@@ -30,7 +30,8 @@ class PairKernelTest {
 
     @Example
     void theCommonWeightTypesHavePairKernels() {
-        assertTrue(PAIRED.containsAll(List.of(GgmlType.Q8_0, GgmlType.Q4_0)), "paired: " + PAIRED);
+        assertTrue(PAIRED.containsAll(List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_1,
+                GgmlType.F16)), "paired: " + PAIRED);
     }
 
     @Property(tries = 150)

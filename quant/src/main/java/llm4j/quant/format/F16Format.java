@@ -5,6 +5,7 @@ import static llm4j.quant.format.LegacyBlocks.LE_SHORT;
 import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.F16Kernel;
@@ -44,6 +45,11 @@ public final class F16Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return F16Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return F16Kernel::dot2;
     }
 
     /** Σ w·x in element order; public because the vector kernel falls back to it for Inf/NaN rows. */

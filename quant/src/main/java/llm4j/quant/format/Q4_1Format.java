@@ -6,6 +6,7 @@ import static llm4j.quant.format.LegacyBlocks.QK;
 import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.Q4_1Kernel;
@@ -86,6 +87,11 @@ public final class Q4_1Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q4_1Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q4_1Kernel::dot2;
     }
 
     /** Σ (q·d + m)·x in element order. */

@@ -5,6 +5,7 @@ import static llm4j.quant.format.LegacyBlocks.QK;
 import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.Q5_0Kernel;
@@ -76,6 +77,11 @@ public final class Q5_0Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q5_0Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q5_0Kernel::dot2;
     }
 
     /** Σ ((q - 16)·d)·x in element order. */

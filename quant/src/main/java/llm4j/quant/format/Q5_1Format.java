@@ -5,6 +5,7 @@ import static llm4j.quant.format.LegacyBlocks.QK;
 import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.Q5_1Kernel;
@@ -83,6 +84,11 @@ public final class Q5_1Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q5_1Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q5_1Kernel::dot2;
     }
 
     /** Σ (q·d + m)·x in element order. */

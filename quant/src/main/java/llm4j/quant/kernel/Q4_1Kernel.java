@@ -12,8 +12,8 @@ import llm4j.quant.Vectors;
 
 /**
  * Q4_1 · F32 dot product, using Σ (q·d + m)·x = d·Σ q·x + m·Σ x: per block one sum of codes times
- * activations and one sum of activations, each scaled once. Blocks alternate between two
- * accumulators, so two chains of scale FMAs are in flight instead of one (as in {@link Q4_0Kernel}).
+ * activations and one sum of activations, each scaled once. {@link #dot2} takes two rows per pass
+ * (matVec's usual path), which is also what keeps two chains of scale FMAs in flight.
  */
 public final class Q4_1Kernel {
 
@@ -25,12 +25,59 @@ public final class Q4_1Kernel {
     private Q4_1Kernel() {
     }
 
+    /**
+     * At 8 lanes blocks alternate between two accumulators ({@link #twoChains}). At 16 lanes one chain, which
+     * {@link #dot2} gives each of its rows (matVec pairs rows; a lone row comes here), and at 4 lanes too, where
+     * the two-block loop crossed C2's inlining node cut-off (boxed the sum).
+     */
     public static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         LegacySpecies.checkBlocks(n);
-        if (L < 8) {
-            // at 4 lanes the two-block loop crossed C2's inlining node cut-off (boxed the sum)
-            return dotOneChain(w, offset, x, xOffset, n);
+        if (L != 8) {
+            return oneChain(w, offset, x, xOffset, n);
         }
+        return twoChains(w, offset, x, xOffset, n);
+    }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1}, each bit for bit {@link #dot}, sharing every load of x and
+     * the block's Σ x (docs/performance.md, "Rows in pairs"). Only at 16 lanes, where a block is one load;
+     * narrower vectors run {@link #dot} twice.
+     */
+    public static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        if (L != HALF) {
+            out[out0] = dot(w, offset0, x, 0, n);
+            out[out1] = dot(w, offset1, x, 0, n);
+            return;
+        }
+        LegacySpecies.checkBlocks(n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o0 = offset0;
+        long o1 = offset1;
+        for (int xo = 0; xo < n; xo += QK, o0 += BLOCK_BYTES, o1 += BLOCK_BYTES) {
+            FloatVector xLow = FloatVector.fromArray(F, x, xo);
+            FloatVector xHigh = FloatVector.fromArray(F, x, xo + HALF);
+            // mul and xLow + xHigh where oneChain starts from +0: that changes only the sign of a zero lane, and
+            // adding a zero to acc (never -0) leaves it as it was, the same bits
+            FloatVector sumX = xLow.add(xHigh);
+            ByteVector p0 = LegacySpecies.loadBytes(w, o0 + QS);
+            ByteVector p1 = LegacySpecies.loadBytes(w, o1 + QS);
+            FloatVector codes0 = LegacySpecies.widen(Nibbles.high(p0))
+                    .fma(xHigh, LegacySpecies.widen(Nibbles.low(p0)).mul(xLow));
+            FloatVector codes1 = LegacySpecies.widen(Nibbles.high(p1))
+                    .fma(xHigh, LegacySpecies.widen(Nibbles.low(p1)).mul(xLow));
+            int dm0 = w.get(LegacySpecies.LE_INT, o0); // d, then m
+            int dm1 = w.get(LegacySpecies.LE_INT, o1);
+            acc0 = codes0.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) dm0)), acc0);
+            acc1 = codes1.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) dm1)), acc1);
+            acc0 = sumX.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) (dm0 >>> 16))), acc0);
+            acc1 = sumX.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) (dm1 >>> 16))), acc1);
+        }
+        Vectors.sum2(FloatVector.zero(F).add(acc0), FloatVector.zero(F).add(acc1), out, out0, out1);
+    }
+
+    /** Blocks alternate between two accumulators, so two chains of scale FMAs are in flight. */
+    private static float twoChains(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         FloatVector even = FloatVector.zero(F);
         FloatVector odd = FloatVector.zero(F);
         int blocks = n / QK;
@@ -70,7 +117,7 @@ public final class Q4_1Kernel {
     }
 
     /** One block at a time, one accumulator. */
-    private static float dotOneChain(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+    private static float oneChain(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, xOffset += QK) {
             FloatVector codesTimesX = FloatVector.zero(F);
@@ -86,6 +133,7 @@ public final class Q4_1Kernel {
             acc = codesTimesX.fma(LegacySpecies.halfBroadcast(w, offset), acc);
             acc = sumX.fma(LegacySpecies.halfBroadcast(w, offset + M), acc);
         }
-        return Vectors.sum(acc);
+        // a vector of known class for the sum (see Q5_0Kernel.dot)
+        return Vectors.sum(FloatVector.zero(F).add(acc));
     }
 }

@@ -6,6 +6,7 @@ import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
 import static llm4j.quant.kernel.LegacySpecies.LE;
 import static llm4j.quant.kernel.LegacySpecies.LE_INT;
+import static llm4j.quant.kernel.LegacySpecies.LE_LONG;
 import static llm4j.quant.kernel.LegacySpecies.LE_SHORT;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
@@ -81,5 +82,51 @@ public final class Q5_0Kernel {
         // virtual calls and acc be boxed on every block (6.4 kB per row at 128 bits, now and then 8.6 kB at 256);
         // the result of an op on a vector of known class has that class. 0 + a = a except for the sign of a zero lane.
         return Vectors.sum(FloatVector.zero(F).add(acc));
+    }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1}, each bit for bit {@link #dot} (the same ops per row, in the
+     * same order), sharing every load of x (docs/performance.md, "Rows in pairs"). Only at 16 lanes, where a
+     * block is one load and its fifth bits one lane mask; narrower vectors run {@link #dot} twice.
+     */
+    public static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        if (!LANE_MASKS) {
+            out[out0] = dot(w, offset0, x, 0, n);
+            out[out1] = dot(w, offset1, x, 0, n);
+            return;
+        }
+        LegacySpecies.checkBlocks(n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o0 = offset0;
+        long o1 = offset1;
+        for (int xo = 0; xo < n; xo += QK, o0 += BLOCK_BYTES, o1 += BLOCK_BYTES) {
+            FloatVector xLow = FloatVector.fromArray(F, x, xo);
+            FloatVector xHigh = FloatVector.fromArray(F, x, xo + HALF);
+            // Written out per row, no helper, for the reasons given in dot, and lean: with a memory read each for d
+            // and qh, or fma(x, 0) for the first product as dot has it, C2 reached its node cut-off before inlining
+            // sum2 and boxed both accumulators (96 B per row). mul in place of fma(x, +0) gives the same acc: the two
+            // differ only in the sign of a zero lane, and adding a zero to acc (never -0) leaves it as it was.
+            long head0 = w.get(LE_LONG, o0); // d, then qh (8 of the block's 22 bytes)
+            int qh0 = (int) (head0 >>> 16);
+            ByteVector p0 = ByteVector.fromMemorySegment(B, w, o0 + QS, LE);
+            ByteVector low0 = p0.and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh0));
+            ByteVector high0 = p0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh0 >>> HALF));
+            FloatVector block0 = ((FloatVector) low0.convertShape(VectorOperators.B2F, F, 0)).mul(xLow);
+            block0 = ((FloatVector) high0.convertShape(VectorOperators.B2F, F, 0)).fma(xHigh, block0);
+            acc0 = block0.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head0)), acc0);
+
+            long head1 = w.get(LE_LONG, o1);
+            int qh1 = (int) (head1 >>> 16);
+            ByteVector p1 = ByteVector.fromMemorySegment(B, w, o1 + QS, LE);
+            ByteVector low1 = p1.and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh1));
+            ByteVector high1 = p1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh1 >>> HALF));
+            FloatVector block1 = ((FloatVector) low1.convertShape(VectorOperators.B2F, F, 0)).mul(xLow);
+            block1 = ((FloatVector) high1.convertShape(VectorOperators.B2F, F, 0)).fma(xHigh, block1);
+            acc1 = block1.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head1)), acc1);
+        }
+        Vectors.sum2(FloatVector.zero(F).add(acc0), FloatVector.zero(F).add(acc1), out, out0, out1);
     }
 }

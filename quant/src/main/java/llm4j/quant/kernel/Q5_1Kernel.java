@@ -6,6 +6,7 @@ import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
 import static llm4j.quant.kernel.LegacySpecies.LE;
 import static llm4j.quant.kernel.LegacySpecies.LE_INT;
+import static llm4j.quant.kernel.LegacySpecies.LE_LONG;
 import static llm4j.quant.kernel.LegacySpecies.LE_SHORT;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
@@ -69,5 +70,52 @@ public final class Q5_1Kernel {
         }
         // the accumulator's class made known to the sum (see Q5_0Kernel)
         return Vectors.sum(FloatVector.zero(F).add(acc));
+    }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1}, each bit for bit {@link #dot}, sharing every load of x and
+     * the block's Σ x (docs/performance.md, "Rows in pairs"). Only at 16 lanes, where a block is one load and its
+     * fifth bits one lane mask; narrower vectors run {@link #dot} twice.
+     */
+    public static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        if (!LANE_MASKS) {
+            out[out0] = dot(w, offset0, x, 0, n);
+            out[out1] = dot(w, offset1, x, 0, n);
+            return;
+        }
+        LegacySpecies.checkBlocks(n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o0 = offset0;
+        long o1 = offset1;
+        for (int xo = 0; xo < n; xo += QK, o0 += BLOCK_BYTES, o1 += BLOCK_BYTES) {
+            FloatVector xLow = FloatVector.fromArray(F, x, xo);
+            FloatVector xHigh = FloatVector.fromArray(F, x, xo + HALF);
+            // mul and xLow + xHigh where dot starts from +0: that changes only the sign of a zero lane, and adding a
+            // zero to acc (never -0) leaves it as it was, the same bits as dot
+            FloatVector sumX = xLow.add(xHigh);
+            // the rows in a loop of two that C2 unrolls after parsing: the body written out twice, as in
+            // Q5_0Kernel.dot2, reached C2's node cut-off before sum2 and boxed both accumulators (96 B per row)
+            for (int r = 0; r < 2; r++) {
+                long o = r == 0 ? o0 : o1;
+                FloatVector acc = r == 0 ? acc0 : acc1;
+                long head = w.get(LE_LONG, o); // d, m, then qh (the block's first 8 bytes)
+                int qh = (int) (head >>> 32);
+                ByteVector p = ByteVector.fromMemorySegment(B, w, o + QS, LE);
+                ByteVector low = p.and((byte) 0x0F).add((byte) 16, VectorMask.fromLong(B, qh));
+                ByteVector high = p.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F).add((byte) 16, VectorMask.fromLong(B, qh >>> HALF));
+                FloatVector codes = ((FloatVector) low.convertShape(VectorOperators.B2F, F, 0)).mul(xLow);
+                codes = ((FloatVector) high.convertShape(VectorOperators.B2F, F, 0)).fma(xHigh, codes);
+                acc = codes.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) head)), acc);
+                acc = sumX.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) (head >>> 16))), acc);
+                if (r == 0) {
+                    acc0 = acc;
+                } else {
+                    acc1 = acc;
+                }
+            }
+        }
+        Vectors.sum2(FloatVector.zero(F).add(acc0), FloatVector.zero(F).add(acc1), out, out0, out1);
     }
 }
