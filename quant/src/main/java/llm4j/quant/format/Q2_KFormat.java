@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 
@@ -135,6 +136,11 @@ public final class Q2_KFormat implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q2_KVector::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q2_KVector::dot2;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·q − dmin·min; sums in double. */

@@ -2,6 +2,7 @@ package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
 import static llm4j.quant.format.KQuants.LE_INT;
+import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
@@ -66,5 +67,64 @@ final class Q2_KVector {
             }
         }
         return Vectors.sum(acc.sub(minAcc));
+    }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the rows
+     * take turns through one copy of the decode, and the accumulators swap places on each turn (as in
+     * Q6_KVector.dot2). The 16 scale bytes of each row are read as two longs per super-block.
+     */
+    static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        int blocks = KQuants.superBlocks(n);
+        long apart = offset1 - offset0;
+        // the row whose turn is next, then the other
+        FloatVector acc = FloatVector.zero(F);
+        FloatVector minAcc = FloatVector.zero(F);
+        FloatVector otherAcc = FloatVector.zero(F);
+        FloatVector otherMinAcc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long blk0 = offset0 + (long) b * BLOCK_BYTES;
+            long blk1 = blk0 + apart;
+            int dBits0 = w.get(LE_INT, blk0 + D);
+            int dBits1 = w.get(LE_INT, blk1 + D);
+            float d0 = lowHalf(dBits0);
+            float dmin0 = highHalf(dBits0);
+            float d1 = lowHalf(dBits1);
+            float dmin1 = highHalf(dBits1);
+            long scales00 = w.get(LE_LONG, blk0 + SCALES);
+            long scales08 = w.get(LE_LONG, blk0 + SCALES + 8);
+            long scales10 = w.get(LE_LONG, blk1 + SCALES);
+            long scales18 = w.get(LE_LONG, blk1 + SCALES + 8);
+            int xBlock = b * QK_K;
+            for (int s = 0; s < 16; s++) {
+                long qs = QS + 32 * (s >> 3) + 16 * (s & 1);
+                int shift = 2 * ((s >> 1) & 3);
+                int byteShift = 8 * (s & 7);
+                int sc0 = (byte) ((s < 8 ? scales00 : scales08) >>> byteShift);
+                int sc1 = (byte) ((s < 8 ? scales10 : scales18) >>> byteShift);
+                float scale0 = d0 * (sc0 & 0xF);
+                float scale1 = d1 * (sc1 & 0xF);
+                float min0 = dmin0 * ((sc0 >> 4) & 0xF);
+                float min1 = dmin1 * ((sc1 >> 4) & 0xF);
+                for (int r = 0; r < 2; r++) {
+                    long blk = blk0 + r * apart;
+                    FloatVector dot = FloatVector.zero(F);
+                    FloatVector sum = FloatVector.zero(F);
+                    for (int k = 0; k < 16; k += BL) {
+                        ByteVector q = shiftRight(load(w, blk + qs + k), shift).and(TWO_BITS);
+                        FloatVector xv = FloatVector.fromArray(F, x, xBlock + 16 * s + k);
+                        dot = floats(q, 0).fma(xv, dot);
+                        sum = sum.add(xv);
+                    }
+                    FloatVector doneAcc = addScaled(acc, dot, r == 0 ? scale0 : scale1);
+                    FloatVector doneMinAcc = addScaled(minAcc, sum, r == 0 ? min0 : min1);
+                    acc = otherAcc;
+                    minAcc = otherMinAcc;
+                    otherAcc = doneAcc;
+                    otherMinAcc = doneMinAcc;
+                }
+            }
+        }
+        Vectors.sum2(acc.sub(minAcc), otherAcc.sub(otherMinAcc), out, out0, out1);
     }
 }

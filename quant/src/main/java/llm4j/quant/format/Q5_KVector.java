@@ -74,4 +74,66 @@ final class Q5_KVector {
         }
         return Vectors.sum(acc.sub(minAcc));
     }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the rows
+     * take turns through one copy of the decode, and the accumulators of the row whose turn it is swap places
+     * with the other row's on each turn (as in Q6_KVector.dot2). Used at 512 bits only (see
+     * {@link Q5_KFormat#vectorPairKernel()}).
+     */
+    static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        int blocks = KQuants.superBlocks(n);
+        long apart = offset1 - offset0;
+        // the row whose turn is next, then the other
+        FloatVector acc = FloatVector.zero(F);
+        FloatVector minAcc = FloatVector.zero(F);
+        FloatVector otherAcc = FloatVector.zero(F);
+        FloatVector otherMinAcc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long blk0 = offset0 + (long) b * BLOCK_BYTES;
+            long blk1 = blk0 + apart;
+            int dBits0 = w.get(LE_INT, blk0 + D);
+            int dBits1 = w.get(LE_INT, blk1 + D);
+            float d0 = lowHalf(dBits0);
+            float dmin0 = highHalf(dBits0);
+            float d1 = lowHalf(dBits1);
+            float dmin1 = highHalf(dBits1);
+            long s00 = w.get(LE_LONG, blk0 + SCALES);
+            int s08 = w.get(LE_INT, blk0 + SCALES + 8);
+            long s10 = w.get(LE_LONG, blk1 + SCALES);
+            int s18 = w.get(LE_INT, blk1 + SCALES + 8);
+            long scales0 = scalesK4(s00, s08);
+            long mins0 = minsK4(s00, s08);
+            long scales1 = scalesK4(s10, s18);
+            long mins1 = minsK4(s10, s18);
+            int xBlock = b * QK_K;
+            for (int j = 0; j < 8; j++) {
+                long qs = QS + 32 * (j >> 1);
+                int nibble = 4 * (j & 1);
+                float scale0 = d0 * byteOf(scales0, j);
+                float scale1 = d1 * byteOf(scales1, j);
+                float min0 = dmin0 * byteOf(mins0, j);
+                float min1 = dmin1 * byteOf(mins1, j);
+                for (int r = 0; r < 2; r++) {
+                    long blk = blk0 + r * apart;
+                    FloatVector dot = FloatVector.zero(F);
+                    FloatVector sum = FloatVector.zero(F);
+                    for (int k = 0; k < 32; k += BL) {
+                        ByteVector low = shiftRight(load(w, blk + qs + k), nibble).and(LOW_NIBBLE);
+                        ByteVector high = shiftLeft(shiftRight(load(w, blk + QH + k), j).and(ONE_BIT), 4);
+                        FloatVector xv = FloatVector.fromArray(F, x, xBlock + 32 * j + k);
+                        dot = floats(low.or(high), 0).fma(xv, dot);
+                        sum = sum.add(xv);
+                    }
+                    FloatVector doneAcc = addScaled(acc, dot, r == 0 ? scale0 : scale1);
+                    FloatVector doneMinAcc = addScaled(minAcc, sum, r == 0 ? min0 : min1);
+                    acc = otherAcc;
+                    minAcc = otherMinAcc;
+                    otherAcc = doneAcc;
+                    otherMinAcc = doneMinAcc;
+                }
+            }
+        }
+        Vectors.sum2(acc.sub(minAcc), otherAcc.sub(otherMinAcc), out, out0, out1);
+    }
 }

@@ -72,4 +72,53 @@ final class Q6_KVector {
         }
         return Vectors.sum(acc);
     }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the same
+     * per-row chains, with the sub-block index work and loop overhead paid once for both rows. The rows take
+     * turns through one copy of the decode (a 2-trip loop that C2 unrolls after parsing): two copies put the
+     * kernel past C2's node budget and every vector was boxed (30 kB/row, 6x slower). The accumulators swap
+     * places on each turn, so after both turns each is back with its own row. Not used at 128 bits (see
+     * {@link Q6_KFormat#vectorPairKernel()}).
+     */
+    static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        int blocks = KQuants.superBlocks(n);
+        long apart = offset1 - offset0;
+        FloatVector acc = FloatVector.zero(F); // the row whose turn is next
+        FloatVector other = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long blk0 = offset0 + (long) b * BLOCK_BYTES;
+            float d0 = Float.float16ToFloat(w.get(LE_SHORT, blk0 + D));
+            float d1 = Float.float16ToFloat(w.get(LE_SHORT, blk0 + apart + D));
+            long scales00 = w.get(LE_LONG, blk0 + SCALES);
+            long scales08 = w.get(LE_LONG, blk0 + SCALES + 8);
+            long scales10 = w.get(LE_LONG, blk0 + apart + SCALES);
+            long scales18 = w.get(LE_LONG, blk0 + apart + SCALES + 8);
+            int xBlock = b * QK_K;
+            for (int s = 0; s < 16; s++) {
+                int half = s >> 3;
+                int g = (s >> 1) & 3;
+                int lh = s & 1;
+                long ql = QL + 64 * half + 32 * (g & 1) + 16 * lh;
+                long qh = QH + 32 * half + 16 * lh;
+                int nibble = 4 * (g >> 1);
+                int shift = 8 * (s & 7);
+                float scale0 = d0 * (byte) ((s < 8 ? scales00 : scales08) >>> shift);
+                float scale1 = d1 * (byte) ((s < 8 ? scales10 : scales18) >>> shift);
+                for (int r = 0; r < 2; r++) {
+                    long blk = blk0 + r * apart;
+                    FloatVector dot = FloatVector.zero(F);
+                    for (int k = 0; k < 16; k += BL) {
+                        ByteVector low = shiftRight(load(w, blk + ql + k), nibble).and(LOW_NIBBLE);
+                        ByteVector high = shiftLeft(shiftRight(load(w, blk + qh + k), 2 * g).and(TWO_BITS), 4);
+                        dot = floats(low.or(high).sub(BIAS), 0).fma(FloatVector.fromArray(F, x, xBlock + 16 * s + k), dot);
+                    }
+                    FloatVector done = addScaled(acc, dot, r == 0 ? scale0 : scale1);
+                    acc = other;
+                    other = done;
+                }
+            }
+        }
+        Vectors.sum2(acc, other, out, out0, out1);
+    }
 }
