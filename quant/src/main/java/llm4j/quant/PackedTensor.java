@@ -8,6 +8,9 @@ import java.lang.foreign.MemorySegment;
  */
 public final class PackedTensor implements WeightTensor {
 
+    /** One token's activations for {@link #matMul}'s short batches, per thread, grown once. */
+    private static final ThreadLocal<float[]> TOKEN = ThreadLocal.withInitial(() -> new float[0]);
+
     private final QuantFormat format;
     private final RowKernel kernel;
     /** Rows two at a time in matVec, or null (formats without one, scalar oracle runs). */
@@ -63,21 +66,10 @@ public final class PackedTensor implements WeightTensor {
 
     @Override
     public void matVec(float[] x, float[] out, int rowFrom, int rowTo) {
-        int r = rowFrom;
-        PairKernel p = pairs;
-        int half = (rowTo - rowFrom) / 2;
-        if (p != null && half > 0) {
-            // the first half's rows paired with the second half's: two sequential streams (see PairKernel)
-            long o0 = rowFrom * rowBytes;
-            long o1 = (rowFrom + half) * rowBytes;
-            for (int i = rowFrom, end = rowFrom + half; i < end; i++, o0 += rowBytes, o1 += rowBytes) {
-                p.dot2(data, o0, o1, x, cols, out, i, i + half);
-            }
-            r = rowFrom + 2 * half;
-        }
-        RowKernel k = kernel;
-        for (long offset = r * rowBytes; r < rowTo; r++, offset += rowBytes) {
-            out[r] = k.dot(data, offset, x, 0, cols);
+        if (pairs != null) {
+            pairedRows(x, out, 0, rowFrom, rowTo);
+        } else {
+            singleRows(x, 0, out, 0, rowFrom, rowTo);
         }
     }
 
@@ -85,8 +77,46 @@ public final class PackedTensor implements WeightTensor {
     public void matMul(float[] x, int n, float[] out, int rowFrom, int rowTo) {
         if (tiled && n >= TiledMatMul.MIN_BATCH) {
             TiledMatMul.matMul(this, x, n, out, rowFrom, rowTo);
+        } else if (pairs != null) {
+            // a short batch (a 2-3 token prompt) token by token through the pair kernel, which takes x from index 0:
+            // each token's activations are copied out first. Through the one-row kernel instead, the pair kernel
+            // first ran cold on the output matrix's 49,152 rows, +0.1 s to the first token (docs/bench.md)
+            float[] token = TOKEN.get();
+            if (token.length < cols) {
+                token = new float[cols];
+                TOKEN.set(token);
+            }
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(x, t * cols, token, 0, cols);
+                pairedRows(token, out, t * rows, rowFrom, rowTo);
+            }
         } else {
-            WeightTensor.super.matMul(x, n, out, rowFrom, rowTo);
+            for (int t = 0; t < n; t++) {
+                singleRows(x, t * cols, out, t * rows, rowFrom, rowTo);
+            }
+        }
+    }
+
+    /**
+     * {@code out[outBase + r] = row(r) · x} for {@code r} in {@code [rowFrom, rowTo)}: row i of the range's first
+     * half with row i of its second half (two sequential streams, see PairKernel), an odd last row on its own.
+     */
+    private void pairedRows(float[] x, float[] out, int outBase, int rowFrom, int rowTo) {
+        PairKernel p = pairs;
+        int half = (rowTo - rowFrom) / 2;
+        long o0 = rowFrom * rowBytes;
+        long o1 = (rowFrom + half) * rowBytes;
+        for (int i = rowFrom, end = rowFrom + half; i < end; i++, o0 += rowBytes, o1 += rowBytes) {
+            p.dot2(data, o0, o1, x, cols, out, outBase + i, outBase + i + half);
+        }
+        singleRows(x, 0, out, outBase, rowFrom + 2 * half, rowTo);
+    }
+
+    private void singleRows(float[] x, int xOffset, float[] out, int outBase, int rowFrom, int rowTo) {
+        RowKernel k = kernel;
+        long offset = rowFrom * rowBytes;
+        for (int r = rowFrom; r < rowTo; r++, offset += rowBytes) {
+            out[outBase + r] = k.dot(data, offset, x, xOffset, cols);
         }
     }
 
