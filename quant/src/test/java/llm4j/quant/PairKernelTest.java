@@ -60,6 +60,33 @@ class PairKernelTest {
         }
     }
 
+    /** Batches too short to tile (a 2-3 token prompt) go token by token through the pair kernels, same bits. */
+    @Property(tries = 60)
+    @Tag("vector-kernel")
+    void shortBatchesAreTheOneRowKernelsBitForBit(@ForAll @IntRange(min = 0, max = 99) int typePick,
+                                                  @ForAll @IntRange(min = 1, max = 9) int rows,
+                                                  @ForAll @IntRange(min = 1, max = 6) int blocks,
+                                                  @ForAll @IntRange(min = 2, max = 3) int tokens,
+                                                  @ForAll long seed) {
+        GgmlType type = PAIRED.get(typePick % PAIRED.size());
+        Random rnd = new Random(seed);
+        int cols = blocks * type.blockSize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = randomRows(type, rows, cols, rnd, arena);
+            float[] x = gaussian(rnd, tokens * cols);
+            WeightTensor w = WeightTensors.wrap(type, data, rows, cols);
+            float[] out = new float[tokens * rows];
+            w.matMul(x, tokens, out, 0, rows);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    float want = w.dot(r, x, t * cols);
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(out[t * rows + r]),
+                            type + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
     @Example
     @Tag("vector-kernel")
     void compiledPairKernelsMatchTheCompiledRowKernel() {
