@@ -5,6 +5,7 @@ import static llm4j.quant.format.LegacyBlocks.LE_SHORT;
 import java.lang.foreign.MemorySegment;
 
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 import llm4j.quant.kernel.BF16Kernel;
@@ -44,6 +45,11 @@ public final class BF16Format implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return BF16Kernel::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return BF16Kernel.PAIRED ? BF16Kernel::dot2 : null;
     }
 
     static float dotScalar(MemorySegment w, long offset, float[] x, int xOffset, int n) {
