@@ -16,7 +16,7 @@ public final class WorkerPool implements AutoCloseable {
     /** Spin iterations before an idle worker parks. */
     private static final int SPINS_BEFORE_PARK = 1 << 14;
     /** Chunks per thread: enough to even out uneven progress, few enough to keep claims cheap. */
-    private static final int CHUNKS_PER_THREAD = 4;
+    public static final int CHUNKS_PER_THREAD = 4;
     private static final long EXHAUSTED = Integer.MAX_VALUE;
 
     private final int threads;
@@ -58,11 +58,19 @@ public final class WorkerPool implements AutoCloseable {
      * {@code worker} argument a chunk receives identifies the running thread (0 = the caller).
      */
     public void parallelFor(int n, RangeTask task) {
+        parallelFor(n, task, CHUNKS_PER_THREAD);
+    }
+
+    /**
+     * As {@link #parallelFor(int, RangeTask)} in {@code chunksPerThread} chunks per thread: fewer for work so short
+     * that claiming and finishing chunks is a measurable part of it.
+     */
+    public void parallelFor(int n, RangeTask task, int chunksPerThread) {
         if (threads == 1 || n < 2) {
             task.run(0, n, 0);
             return;
         }
-        int count = Math.min(n, threads * CHUNKS_PER_THREAD);
+        int count = Math.min(n, threads * chunksPerThread);
         this.task = task;
         this.size = n;
         this.chunks = count;
