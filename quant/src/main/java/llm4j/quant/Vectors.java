@@ -27,8 +27,11 @@ public final class Vectors {
         };
     }
 
-    /** Rotations by lanes/2, lanes/4, ..., 1: the fixed tree {@link #sum} folds along. */
-    private static final VectorShuffle<Float>[] FOLDS = folds(F);
+    /**
+     * Rotations by lanes/2, lanes/4, ..., 1: the fixed tree {@link #sum} folds along. Public for kernels at C2's node
+     * budget, which write {@link #sum2}'s folds out themselves (see Q5_0Kernel.dot2).
+     */
+    public static final VectorShuffle<Float>[] FOLDS = folds(F);
 
     private Vectors() {
     }
@@ -59,7 +62,7 @@ public final class Vectors {
     }
 
     /** Lanes from the upper half: where {@link #sum2} parks its second vector's partial sums. */
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, -1L << (F.length() / 2));
+    public static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, -1L << (F.length() / 2));
 
     /**
      * {@link #sum} of {@code a} into {@code out[i0]} and of {@code b} into {@code out[i1]}, the same bits, for
