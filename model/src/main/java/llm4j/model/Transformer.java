@@ -162,7 +162,7 @@ public final class Transformer {
         task.in = in;
         task.out = out;
         task.n = n;
-        task.unit = n >= TiledMatMul.MIN_BATCH ? TiledMatMul.PANEL_ROWS : 1;
+        task.unit = layer.weight().tiles(n) ? TiledMatMul.PANEL_ROWS : 1;
         // a decode step's product is a few microseconds per thread: two chunks each instead of four (fewer claims
         // and completions crossing cores) gave 135M Q4_0 and Q8_0 generation at t=2 about +10 % (docs/performance.md)
         pool.parallelFor(Math.ceilDiv(layer.out(), task.unit), task, n == 1 ? DECODE_CHUNKS : WorkerPool.CHUNKS_PER_THREAD);

@@ -75,12 +75,13 @@ public final class PackedTensor implements WeightTensor {
 
     @Override
     public void matMul(float[] x, int n, float[] out, int rowFrom, int rowTo) {
-        if (tiled && n >= TiledMatMul.MIN_BATCH) {
+        if (tiles(n)) {
             TiledMatMul.matMul(this, x, n, out, rowFrom, rowTo);
         } else if (pairs != null) {
-            // a short batch (a 2-3 token prompt) token by token through the pair kernel, which takes x from index 0:
-            // each token's activations are copied out first. Through the one-row kernel instead, the pair kernel
-            // first ran cold on the output matrix's 49,152 rows, +0.1 s to the first token (docs/bench.md)
+            // a short batch (a prompt of a few words) token by token through the pair kernel, which takes x from
+            // index 0: each token's activations are copied out first. This also warms the kernels generation uses
+            // (through the one-row kernel instead, the pair kernel first ran cold on the output matrix's 49,152 rows,
+            // +0.1 s to the first token; docs/bench.md)
             float[] token = TOKEN.get();
             if (token.length < cols) {
                 token = new float[cols];
@@ -95,6 +96,11 @@ public final class PackedTensor implements WeightTensor {
                 singleRows(x, t * cols, out, t * rows, rowFrom, rowTo);
             }
         }
+    }
+
+    @Override
+    public boolean tiles(int n) {
+        return tiled && n >= format.tiledMinBatch();
     }
 
     /**

@@ -37,6 +37,16 @@ public interface QuantFormat {
     /** The Vector API dot product used at run time. */
     RowKernel vectorKernel();
 
+    /**
+     * The smallest batch that {@link TiledMatMul} computes faster than the pair kernels running token by token:
+     * the tile decodes every weight once per batch, which a few tokens do not pay back. Measured crossovers at one
+     * thread on SmolLM2-135M shapes (docs/performance.md, "Short prompts"): 24 for the formats with a cheap or
+     * vectorized decode, about 32 for those decoded by scalar code (the K-quants, Q5_0, Q4_1, Q5_1, BF16).
+     */
+    default int tiledMinBatch() {
+        return 32;
+    }
+
     /** A two-row form of {@link #vectorKernel()} (same result per row, bit for bit), or null if the format has none. */
     default PairKernel vectorPairKernel() {
         return null;

@@ -20,7 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class TiledMatMul {
 
-    /** Batches smaller than this run the per-row kernels: decoding would not pay for itself. */
+    /**
+     * The smallest batch worth tiling for any tensor; formats with pair kernels ask for more
+     * ({@link QuantFormat#tiledMinBatch()}, via {@link WeightTensor#tiles}).
+     */
     public static final int MIN_BATCH = 4;
 
     private static final VectorSpecies<Float> F = Vectors.F;

@@ -42,5 +42,13 @@ public interface WeightTensor {
     }
 
     /** Decodes row {@code row} into {@code dst[dstOffset .. dstOffset + cols)} (embedding lookups, dumps). */
+    /**
+     * Whether {@link #matMul} runs a batch of {@code n} tokens through {@link TiledMatMul}; parallel callers then
+     * split its rows at multiples of {@link TiledMatMul#PANEL_ROWS}, so that only a matrix's last panel is partial.
+     */
+    default boolean tiles(int n) {
+        return false;
+    }
+
     void dequantizeRow(int row, float[] dst, int dstOffset);
 }

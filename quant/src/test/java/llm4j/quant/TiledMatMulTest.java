@@ -15,7 +15,9 @@ import net.jqwik.api.constraints.IntRange;
  * The tiled prefill product against the per-row loop over the scalar oracle kernel (the interface's
  * default matMul) within rounding, and bit for bit against the sequential FMA chain over the decoded
  * row: every row and token of the requested range (full tiles, edge tokens, partial panels), and
- * nothing outside it. Up to 130 rows and 19 tokens cover several panels and tiles at every width.
+ * nothing outside it, called directly so every batch size reaches the tile; and the product through
+ * {@code matMul}, whichever path the format's threshold picks, within rounding. Up to 130 rows and 19
+ * tokens cover several panels and tiles at every width.
  */
 class TiledMatMulTest {
 
@@ -58,8 +60,18 @@ class TiledMatMulTest {
             float[] want = new float[n * rows];
             java.util.Arrays.fill(got, Float.NaN);
             java.util.Arrays.fill(want, Float.NaN);
-            tiled.matMul(x, n, got, rowFrom, rowTo);
+            // the tile itself at every batch size (matMul hands batches below the format's tiledMinBatch to the pair
+            // kernels), and the dispatch through matMul, which is either path
+            boolean tile = WeightTensors.tiledBatches();
+            if (tile) {
+                TiledMatMul.matMul(tiled, x, n, got, rowFrom, rowTo);
+            } else {
+                tiled.matMul(x, n, got, rowFrom, rowTo);
+            }
             oracle.matMul(x, n, want, rowFrom, rowTo);
+            float[] dispatched = new float[n * rows];
+            java.util.Arrays.fill(dispatched, Float.NaN);
+            tiled.matMul(x, n, dispatched, rowFrom, rowTo);
 
             float[] w = new float[cols];
             for (int t = 0; t < n; t++) {
@@ -67,6 +79,7 @@ class TiledMatMulTest {
                     int i = t * rows + r;
                     if (r < rowFrom || r >= rowTo) {
                         assertEquals(Float.NaN, got[i], "row " + r + " outside the range was written");
+                        assertEquals(Float.NaN, dispatched[i], "row " + r + " outside the range was written via matMul");
                         continue;
                     }
                     oracle.dequantizeRow(r, w, 0);
@@ -76,9 +89,10 @@ class TiledMatMulTest {
                     }
                     double tolerance = (4.0 * cols + 16) * 0x1p-24 * magnitude + 1e-30;
                     assertEquals(want[i], got[i], tolerance, type + " row " + r + " token " + t + " of " + n + ", cols " + cols);
-                    // every path of the tile (full tiles, edge tokens, partial panels) is the sequential FMA chain;
-                    // smaller batches (and the scalar-kernel runs) take the per-row kernels
-                    if (n >= TiledMatMul.MIN_BATCH && WeightTensors.tiledBatches()) {
+                    assertEquals(want[i], dispatched[i], tolerance, type + " row " + r + " token " + t + " via matMul");
+                    // every path of the tile (full tiles, edge tokens, partial panels) is the sequential FMA chain
+                    // (the scalar-kernel runs take the per-row kernels)
+                    if (tile) {
                         assertEquals(TiledMatMul.sequentialDot(w, 0, x, t * cols, cols), got[i], 0f,
                                 type + " row " + r + " token " + t + ": not the sequential FMA chain");
                     }

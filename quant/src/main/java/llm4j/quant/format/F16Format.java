@@ -60,4 +60,10 @@ public final class F16Format implements QuantFormat {
         }
         return sum;
     }
+
+    /** Crossover with the pair kernels measured at 24 tokens (decoding is one conversion per value; see QuantFormat). */
+    @Override
+    public int tiledMinBatch() {
+        return 24;
+    }
 }

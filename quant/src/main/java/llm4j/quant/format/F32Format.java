@@ -70,4 +70,10 @@ public final class F32Format implements QuantFormat {
         }
         return sum;
     }
+
+    /** Crossover with the pair kernels measured at 24 tokens (decoding is a copy; see QuantFormat). */
+    @Override
+    public int tiledMinBatch() {
+        return 24;
+    }
 }

@@ -92,4 +92,10 @@ public final class Q8_0Format implements QuantFormat {
         }
         return sum;
     }
+
+    /** Crossover with the pair kernels measured at 24 tokens (vector decode; see QuantFormat). */
+    @Override
+    public int tiledMinBatch() {
+        return 24;
+    }
 }

@@ -83,9 +83,15 @@ public abstract sealed class SmqBlockTensor implements WeightTensor permits SmqQ
         return kernel.dot(codes, scales, blockSize, (long) row * cols, cols, x, xOffset);
     }
 
+    /** Its per-row path has no pair kernel, so the tile pays from the smallest batch it handles. */
+    @Override
+    public boolean tiles(int n) {
+        return tiled && n >= TiledMatMul.MIN_BATCH;
+    }
+
     @Override
     public void matMul(float[] x, int n, float[] out, int rowFrom, int rowTo) {
-        if (tiled && n >= TiledMatMul.MIN_BATCH) {
+        if (tiles(n)) {
             TiledMatMul.matMul(this, x, n, out, rowFrom, rowTo);
         } else {
             WeightTensor.super.matMul(x, n, out, rowFrom, rowTo);
