@@ -57,11 +57,20 @@ final class KVectors {
     private KVectors() {
     }
 
-    /** The {@link #BL} bytes at {@code offset} in the first lanes of a {@link #B} vector (4 bytes: read as an int). */
+    /**
+     * The {@link #BL} bytes at {@code offset} in the first lanes of a {@link #B} vector. Kept under C2's
+     * MaxInlineSize (35 bytes of bytecode, the 4-lane path in its own method): a call site C2 does not deem
+     * hot is inlined only below that size, and a load left as a call returns a boxed vector (Q6_K, 9 kB/row).
+     */
     static ByteVector load(MemorySegment w, long offset) {
         if (W >= 8) {
             return ByteVector.fromMemorySegment(B, w, offset, ByteOrder.LITTLE_ENDIAN);
         }
+        return loadInt(w, offset);
+    }
+
+    /** 4 bytes read as an int and broadcast: no 32-bit byte shape exists. */
+    private static ByteVector loadInt(MemorySegment w, long offset) {
         return IntVector.broadcast(INTS, w.get(KQuants.LE_INT, offset)).reinterpretAsBytes();
     }
 
@@ -79,6 +88,24 @@ final class KVectors {
     /** fp16 at bits 16..31 of {@code bits}. */
     static float highHalf(int bits) {
         return Float.float16ToFloat((short) (bits >>> 16));
+    }
+
+    /**
+     * Each byte value as a float, read as signed (int8), indexed by the byte read unsigned: a scale
+     * looked up here is one load (that the multiply by d can take as its operand) instead of a sign
+     * extension, a move to a vector register and an int-to-float conversion per sub-block.
+     */
+    private static final float[] BYTE_FLOATS = new float[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            BYTE_FLOATS[i] = (byte) i;
+        }
+    }
+
+    /** Byte {@code i} of a little-endian long as a float, read as signed (6-bit scales are the same either way). */
+    static float byteFloat(long bytes, int i) {
+        return BYTE_FLOATS[(int) (bytes >>> (8 * i)) & 0xFF];
     }
 
     /** Byte {@code i} of a little-endian long, unsigned. */

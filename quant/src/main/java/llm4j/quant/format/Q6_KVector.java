@@ -1,13 +1,10 @@
 package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
-import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.LE_SHORT;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
-import static llm4j.quant.format.KVectors.PARTS;
-import static llm4j.quant.format.KVectors.W;
 import static llm4j.quant.format.KVectors.addScaled;
 import static llm4j.quant.format.KVectors.floats;
 import static llm4j.quant.format.KVectors.load;
@@ -23,59 +20,98 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q6_K · F32 with the Vector API, one 16-value sub-block at a time: its levels q − 32 are built in
- * byte lanes from a nibble of ql and a bit pair of qh, Σ(q − 32)·x is accumulated in float lanes
- * and scaled once by d·scale.
+ * Q6_K · F32 with the Vector API, one 16-byte chunk of ql at a time: its low nibbles are values of one
+ * 16-value sub-block and its high nibbles of the sub-block four later, and both take their fifth and
+ * sixth bits from the same 16 qh bytes. The levels q − 32 are built in byte lanes, Σ(q − 32)·x of each
+ * sub-block is accumulated in float lanes and scaled once by d·scale, the super-block's 16 products made
+ * at once in float lanes.
  */
 final class Q6_KVector {
 
     private static final byte LOW_NIBBLE = 0x0F;
-    private static final byte TWO_BITS = 3;
+    /** Bits 4 and 5: where a qh bit pair goes on top of the nibble. */
+    private static final byte PAIR_ON_TOP = 0x30;
     private static final byte BIAS = 32;
+
+    private static final ByteVector LOW_NIBBLES = ByteVector.broadcast(KVectors.B, LOW_NIBBLE);
+    private static final ByteVector PAIRS_ON_TOP = ByteVector.broadcast(KVectors.B, PAIR_ON_TOP);
+    private static final ByteVector BIASES = ByteVector.broadcast(KVectors.B, BIAS);
 
     private Q6_KVector() {
     }
 
+    /*
+     * Chunk t (0..7) of a super-block: half h = t / 4, c = t % 4; ql bytes 16t.. (64 per half, so linear in t),
+     * qh bytes 32h + 16(c % 2) ... The low nibble of ql[64h + l] (l = 0..63) is value 128h + l, sub-block
+     * 8h + c, its bits 4-5 the qh bit pair 2(c / 2); the high nibble is value 128h + 64 + l, sub-block
+     * 8h + 4 + c, bit pair 2(c / 2) + 4. One iteration per chunk (two sub-blocks, one load of each array)
+     * halves the scalar index work and loop overhead of one iteration per sub-block, which dominated the
+     * loop (docs/kernels-kquants.md, session 4), and the pair shifts are one shift each: left by 4 − 2(c / 2)
+     * or right by 2(c / 2), then the mask (bits crossing bytes land outside 0x30).
+     */
+
+    /** The levels q − 32 of the low nibbles of {@code ql}, their bit pair {@code pair} (0 or 2) of {@code qh}. */
+    private static ByteVector lowLevels(ByteVector ql, ByteVector qh, int pair) {
+        return ql.and(LOW_NIBBLES).or(shiftLeft(qh, 4 - pair).and(PAIRS_ON_TOP)).sub(BIASES);
+    }
+
+    /** The levels q − 32 of the high nibbles of {@code ql}, their bit pair {@code pair} + 4 of {@code qh}. */
+    private static ByteVector highLevels(ByteVector ql, ByteVector qh, int pair) {
+        return shiftRight(ql, 4).and(LOW_NIBBLES).or(shiftRight(qh, pair).and(PAIRS_ON_TOP)).sub(BIASES);
+    }
+
+    /** Per thread: d·scale of the 16 sub-blocks of a super-block, two rows' worth. */
+    private static final ThreadLocal<float[]> SCALED = ThreadLocal.withInitial(() -> new float[32]);
+
+    /**
+     * d·scale of the 16 sub-blocks of the super-block at {@code blk} into {@code dsc[at..]}, made in float lanes
+     * (one load, widen and multiply at 16 lanes) and then broadcast from memory per sub-block: made one at a
+     * time from the scale byte (shift, sign extension, int-to-float conversion, multiply, register broadcast),
+     * they took a third of the loop's time (Q6_K 7.0 → 7.6 Gweights/s at 512 bits, 1536 columns).
+     */
+    private static void scaled(MemorySegment w, long blk, float[] dsc, int at) {
+        float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
+        for (int i = 0; i < 16; i += BL) {
+            floats(load(w, blk + SCALES + i), 0).mul(d).intoArray(dsc, at + i);
+        }
+    }
+
     static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         int blocks = KQuants.superBlocks(n);
-        FloatVector acc = FloatVector.zero(F);
+        float[] dsc = SCALED.get();
+        FloatVector accLow = FloatVector.zero(F); // the low-nibble sub-blocks
+        FloatVector accHigh = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
-            // the 16 int8 scales as two longs: one segment read per sub-block cost C2 IR nodes
-            // (inlining budget) and time
-            long scales0 = w.get(LE_LONG, blk + SCALES);
-            long scales8 = w.get(LE_LONG, blk + SCALES + 8);
+            scaled(w, blk, dsc, 0);
             int xBlock = xOffset + b * QK_K;
-            // sub-block s = 8·half + 2·g + lh covers values 16s.. (g: 32-value group of the half)
-            for (int s = 0; s < 16; s++) {
-                int half = s >> 3;
-                int g = (s >> 1) & 3;
-                int lh = s & 1;
-                long ql = blk + QL + 64 * half + 32 * (g & 1) + 16 * lh;
-                long qh = blk + QH + 32 * half + 16 * lh;
-                int nibble = 4 * (g >> 1);
-                FloatVector dot = FloatVector.zero(F);
+            for (int t = 0; t < 8; t++) {
+                int c = t & 3;
+                int pair = 2 * (c >> 1);
+                long ql = blk + QL + 16 * t;
+                long qh = blk + QH + 32 * (t >> 2) + 16 * (c & 1);
+                int xLow = xBlock + 128 * (t >> 2) + 16 * c;
+                int sub = 8 * (t >> 2) + c;
+                FloatVector dotLow = FloatVector.zero(F);
+                FloatVector dotHigh = FloatVector.zero(F);
                 for (int k = 0; k < 16; k += BL) {
-                    ByteVector low = shiftRight(load(w, ql + k), nibble).and(LOW_NIBBLE);
-                    ByteVector high = shiftLeft(shiftRight(load(w, qh + k), 2 * g).and(TWO_BITS), 4);
-                    ByteVector q = low.or(high).sub(BIAS);
-                    for (int part = 0; part < PARTS; part++) {
-                        dot = floats(q, part).fma(FloatVector.fromArray(F, x, xBlock + 16 * s + k + part * W), dot);
-                    }
+                    ByteVector l = load(w, ql + k);
+                    ByteVector h = load(w, qh + k);
+                    dotLow = floats(lowLevels(l, h, pair), 0).fma(FloatVector.fromArray(F, x, xLow + k), dotLow);
+                    dotHigh = floats(highLevels(l, h, pair), 0).fma(FloatVector.fromArray(F, x, xLow + 64 + k), dotHigh);
                 }
-                acc = addScaled(acc, dot, d * (byte) ((s < 8 ? scales0 : scales8) >>> (8 * (s & 7))));
+                accLow = addScaled(accLow, dotLow, dsc[sub]);
+                accHigh = addScaled(accHigh, dotHigh, dsc[sub + 4]);
             }
         }
-        return Vectors.sum(acc);
+        return Vectors.sum(accLow.add(accHigh));
     }
 
     /**
      * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the same
-     * per-row chains, with the sub-block index work and loop overhead paid once for both rows. The rows take
+     * per-row chains, with the chunk index work and loop overhead paid once for both rows. The rows take
      * turns through one copy of the decode (a 2-trip loop that C2 unrolls after parsing): two copies put the
      * kernel past C2's node budget and every vector was boxed (30 kB/row, 6x slower). The accumulators swap
      * places on each turn, so after both turns each is back with its own row. Not used at 128 bits (see
@@ -84,41 +120,46 @@ final class Q6_KVector {
     static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
         int blocks = KQuants.superBlocks(n);
         long apart = offset1 - offset0;
-        FloatVector acc = FloatVector.zero(F); // the row whose turn is next
-        FloatVector other = FloatVector.zero(F);
+        float[] dsc = SCALED.get();
+        // one zero for all: each FloatVector.zero call costs C2 nodes, and this kernel is near the budget (with
+        // scalar scale reads on top, sum2 went past it and boxed)
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector accLow = zero; // the row whose turn is next
+        FloatVector accHigh = zero;
+        FloatVector otherLow = zero;
+        FloatVector otherHigh = zero;
         for (int b = 0; b < blocks; b++) {
             long blk0 = offset0 + (long) b * BLOCK_BYTES;
-            float d0 = Float.float16ToFloat(w.get(LE_SHORT, blk0 + D));
-            float d1 = Float.float16ToFloat(w.get(LE_SHORT, blk0 + apart + D));
-            long scales00 = w.get(LE_LONG, blk0 + SCALES);
-            long scales08 = w.get(LE_LONG, blk0 + SCALES + 8);
-            long scales10 = w.get(LE_LONG, blk0 + apart + SCALES);
-            long scales18 = w.get(LE_LONG, blk0 + apart + SCALES + 8);
+            for (int r = 0; r < 2; r++) {
+                scaled(w, blk0 + r * apart, dsc, 16 * r);
+            }
             int xBlock = b * QK_K;
-            for (int s = 0; s < 16; s++) {
-                int half = s >> 3;
-                int g = (s >> 1) & 3;
-                int lh = s & 1;
-                long ql = QL + 64 * half + 32 * (g & 1) + 16 * lh;
-                long qh = QH + 32 * half + 16 * lh;
-                int nibble = 4 * (g >> 1);
-                int shift = 8 * (s & 7);
-                float scale0 = d0 * (byte) ((s < 8 ? scales00 : scales08) >>> shift);
-                float scale1 = d1 * (byte) ((s < 8 ? scales10 : scales18) >>> shift);
+            for (int t = 0; t < 8; t++) {
+                int c = t & 3;
+                int pair = 2 * (c >> 1);
+                long ql = QL + 16 * t;
+                long qh = QH + 32 * (t >> 2) + 16 * (c & 1);
+                int xLow = xBlock + 128 * (t >> 2) + 16 * c;
                 for (int r = 0; r < 2; r++) {
                     long blk = blk0 + r * apart;
-                    FloatVector dot = FloatVector.zero(F);
+                    FloatVector dotLow = zero;
+                    FloatVector dotHigh = zero;
                     for (int k = 0; k < 16; k += BL) {
-                        ByteVector low = shiftRight(load(w, blk + ql + k), nibble).and(LOW_NIBBLE);
-                        ByteVector high = shiftLeft(shiftRight(load(w, blk + qh + k), 2 * g).and(TWO_BITS), 4);
-                        dot = floats(low.or(high).sub(BIAS), 0).fma(FloatVector.fromArray(F, x, xBlock + 16 * s + k), dot);
+                        ByteVector l = load(w, blk + ql + k);
+                        ByteVector h = load(w, blk + qh + k);
+                        dotLow = floats(lowLevels(l, h, pair), 0).fma(FloatVector.fromArray(F, x, xLow + k), dotLow);
+                        dotHigh = floats(highLevels(l, h, pair), 0).fma(FloatVector.fromArray(F, x, xLow + 64 + k), dotHigh);
                     }
-                    FloatVector done = addScaled(acc, dot, r == 0 ? scale0 : scale1);
-                    acc = other;
-                    other = done;
+                    int sub = 16 * r + 8 * (t >> 2) + c;
+                    FloatVector doneLow = addScaled(accLow, dotLow, dsc[sub]);
+                    FloatVector doneHigh = addScaled(accHigh, dotHigh, dsc[sub + 4]);
+                    accLow = otherLow;
+                    accHigh = otherHigh;
+                    otherLow = doneLow;
+                    otherHigh = doneHigh;
                 }
             }
         }
-        Vectors.sum2(acc, other, out, out0, out1);
+        Vectors.sum2(accLow.add(accHigh), otherLow.add(otherHigh), out, out0, out1);
     }
 }
