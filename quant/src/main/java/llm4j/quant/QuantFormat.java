@@ -40,8 +40,9 @@ public interface QuantFormat {
     /**
      * The smallest batch that {@link TiledMatMul} computes faster than the pair kernels running token by token:
      * the tile decodes every weight once per batch, which a few tokens do not pay back. Measured crossovers at one
-     * thread on SmolLM2-135M shapes (docs/performance.md, "Short prompts"): 24 for the formats with a cheap or
-     * vectorized decode, about 32 for those decoded by scalar code (the K-quants, Q5_0, Q4_1, Q5_1, BF16).
+     * thread on SmolLM2-135M shapes (docs/performance.md, "Short prompts"): 24 for Q4_0, Q8_0, F16 and F32 (a
+     * cheap or vectorized decode), 16 for Q5_0, about 32 for those decoded by scalar code (the K-quants, Q4_1, Q5_1,
+     * BF16).
      */
     default int tiledMinBatch() {
         return 32;

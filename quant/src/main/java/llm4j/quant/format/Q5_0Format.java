@@ -42,6 +42,16 @@ public final class Q5_0Format implements QuantFormat {
         }
     }
 
+    /** In vector lanes at 16 lanes (prefill decodes every weight once per batch), else the scalar decoder. */
+    @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        if (Q5_0Kernel.DECODES) {
+            Q5_0Kernel.dequantize(src, offset, dst, dstOffset, n);
+        } else {
+            dequantize(src, offset, dst, dstOffset, n);
+        }
+    }
+
     /** As Q4_0 with 32 levels: d = signed max / -16, codes {@code MIN(31, (int8_t)(x/d + 16.5f))}. */
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {
@@ -96,5 +106,14 @@ public final class Q5_0Format implements QuantFormat {
             }
         }
         return sum;
+    }
+
+    /**
+     * Crossover with the pair kernels measured between 12 and 16 tokens on the 135M Q4_K_M file (mostly Q5_0) once the
+     * panel decode ran in vector lanes (pp16 98–111 tiled against 91–94 token by token; docs/performance.md).
+     */
+    @Override
+    public int tiledMinBatch() {
+        return 16;
     }
 }

@@ -37,6 +37,9 @@ public final class Q5_0Kernel {
      */
     private static final boolean LANE_MASKS = L == HALF;
 
+    /** Whether {@link #dequantize} runs here (16 lanes, where a block is one load and its fifth bits one mask). */
+    public static final boolean DECODES = LANE_MASKS;
+
     private Q5_0Kernel() {
     }
 
@@ -135,5 +138,24 @@ public final class Q5_0Kernel {
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(L / 2);
+    }
+
+    /**
+     * Decodes {@code n} values into {@code dst}: (q - 16)·d per value, bit for bit the scalar decoder (q - 16 is
+     * exact in a float, and so is the product's one rounding). Only where {@link #DECODES} (prefill's panels; other
+     * widths use the scalar decoder).
+     */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        LegacySpecies.checkBlocks(n);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, dstOffset += QK) {
+            int qh = w.get(LE_INT, offset + QH);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset)));
+            ByteVector p = ByteVector.fromMemorySegment(B, w, offset + QS, LE);
+            ByteVector low = p.and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh));
+            ByteVector high = p.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh >>> HALF));
+            ((FloatVector) low.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOffset);
+            ((FloatVector) high.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOffset + HALF);
+        }
     }
 }
