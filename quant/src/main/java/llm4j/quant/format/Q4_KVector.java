@@ -148,6 +148,37 @@ final class Q4_KVector {
         Vectors.sum2(accLo.add(accHi), otherLo.add(otherHi), out, out0, out1);
     }
 
+    /**
+     * Decodes {@code n} values into {@code dst} as {@link Q4_KFormat#dequantize} does, bit for bit: d·scale and dmin·min
+     * made the same way once per sub-block, then d1·q − m1 per value (a product and a difference, not an fma).
+     */
+    static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            int dBits = w.get(LE_INT, blk + D); // d, then dmin
+            float d = lowHalf(dBits);
+            float dmin = highHalf(dBits);
+            long s0 = w.get(LE_LONG, blk + SCALES);
+            int s8 = w.get(LE_INT, blk + SCALES + 8);
+            long scales = scalesK4(s0, s8);
+            long mins = minsK4(s0, s8);
+            int out = dstOffset + b * QK_K;
+            for (int p = 0; p < 4; p++, out += 64) {
+                FloatVector d1 = FloatVector.broadcast(F, d * KVectors.byteOf(scales, 2 * p));
+                FloatVector m1 = FloatVector.broadcast(F, dmin * KVectors.byteOf(mins, 2 * p));
+                FloatVector d2 = FloatVector.broadcast(F, d * KVectors.byteOf(scales, 2 * p + 1));
+                FloatVector m2 = FloatVector.broadcast(F, dmin * KVectors.byteOf(mins, 2 * p + 1));
+                long qs = blk + QS + 32 * p;
+                for (int k = 0; k < 32; k += BL) {
+                    ByteVector q = load(w, qs + k);
+                    floats(q.and(LOW_NIBBLE), 0).mul(d1).sub(m1).intoArray(dst, out + k);
+                    floats(shiftRight(q, 4).and(LOW_NIBBLE), 0).mul(d2).sub(m2).intoArray(dst, out + 32 + k);
+                }
+            }
+        }
+    }
+
     /** Per thread: two rows' {@link #factors} of one super-block. */
     private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[32]);
 

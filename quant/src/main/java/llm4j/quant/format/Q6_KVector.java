@@ -17,6 +17,7 @@ import static llm4j.quant.format.Q6_KFormat.QL;
 import static llm4j.quant.format.Q6_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -161,5 +162,32 @@ final class Q6_KVector {
             }
         }
         Vectors.sum2(accLow.add(accHigh), otherLow.add(otherHigh), out, out0, out1);
+    }
+
+    /**
+     * Decodes {@code n} values into {@code dst} as {@link Q6_KFormat#dequantize} does, bit for bit: (d·scale)·(q − 32)
+     * per value, d·scale first as ggml multiplies. Per half, 32 bytes of ql (twice) and qh give 128 values.
+     */
+    static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
+            for (int half = 0; half < 2; half++) {
+                long ql = blk + QL + 64 * half;
+                long qh = blk + QH + 32 * half;
+                int out = dstOffset + b * QK_K + 128 * half;
+                for (int l = 0; l < 32; l += BL) {
+                    long sc = blk + SCALES + 8 * half + l / 16; // values l.. are sub-block 8·half + l/16, +2, +4, +6
+                    ByteVector a = load(w, ql + l);
+                    ByteVector c = load(w, ql + 32 + l);
+                    ByteVector h = load(w, qh + l);
+                    floats(lowLevels(a, h, 0), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc)).intoArray(dst, out + l);
+                    floats(lowLevels(c, h, 2), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 2)).intoArray(dst, out + 32 + l);
+                    floats(highLevels(a, h, 0), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 4)).intoArray(dst, out + 64 + l);
+                    floats(highLevels(c, h, 2), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 6)).intoArray(dst, out + 96 + l);
+                }
+            }
+        }
     }
 }

@@ -70,6 +70,25 @@ abstract class KQuantProperties {
         return x;
     }
 
+    /** Prefill decodes weights into panels with {@code vectorDequantize}: it must give the scalar decoder's bits. */
+    @Property(tries = 100)
+    void vectorDecodeIsTheScalarDecodeBitForBit(@ForAll @IntRange(min = 1, max = 6) int blocks,
+                                                @ForAll @IntRange(min = 0, max = 63) int byteOffset,
+                                                @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = blocks * 256;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = randomBlocks(arena, rnd, blocks, byteOffset);
+            float[] scalar = new float[n + 5];
+            float[] vector = new float[n + 5];
+            format().dequantize(seg, byteOffset, scalar, 5, n);
+            format().vectorDequantize(seg, byteOffset, vector, 5, n);
+            for (int i = 0; i < n + 5; i++) {
+                assertEquals(Float.floatToIntBits(scalar[i]), Float.floatToIntBits(vector[i]), "element " + (i - 5) + " of " + n);
+            }
+        }
+    }
+
     @Property(tries = 200)
     void vectorKernelMatchesScalarOracle(@ForAll @IntRange(min = 1, max = 8) int blocks,
                                          @ForAll @IntRange(min = 0, max = 63) int byteOffset,
