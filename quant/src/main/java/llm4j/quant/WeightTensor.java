@@ -41,7 +41,6 @@ public interface WeightTensor {
         }
     }
 
-    /** Decodes row {@code row} into {@code dst[dstOffset .. dstOffset + cols)} (embedding lookups, dumps). */
     /**
      * Whether {@link #matMul} runs a batch of {@code n} tokens through {@link TiledMatMul}; parallel callers then
      * split its rows at multiples of {@link TiledMatMul#PANEL_ROWS}, so that only a matrix's last panel is partial.
@@ -50,5 +49,6 @@ public interface WeightTensor {
         return false;
     }
 
+    /** Decodes row {@code row} into {@code dst[dstOffset .. dstOffset + cols)} (embedding lookups, dumps). */
     void dequantizeRow(int row, float[] dst, int dstOffset);
 }
