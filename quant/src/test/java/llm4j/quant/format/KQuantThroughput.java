@@ -23,11 +23,12 @@ import llm4j.quant.WeightTensors;
  *      -cp quant/target/classes:quant/target/test-classes llm4j.quant.format.KQuantThroughput [types...]
  * </pre>
  * {@code -Dllm4j.kernels=scalar} times the scalar oracles instead; {@code -Dcols=1536} another row
- * length (a multiple of 256). Any type name works, legacy ones too (Q4_0, Q4_1, Q5_0, Q8_0).
+ * length (a multiple of 256); {@code -Drows=32768} a matrix larger than the L3 cache (the default 1,024 rows
+ * mostly stay in L2, which can flatter a kernel whose loads the prefetchers follow badly from DRAM). Any type name works, legacy ones too (Q4_0, Q4_1, Q5_0, Q8_0).
  */
 public final class KQuantThroughput {
 
-    private static final int ROWS = 1024;
+    private static final int ROWS = Integer.getInteger("rows", 1024);
     private static final int COLS = Integer.getInteger("cols", 4096);
 
     private KQuantThroughput() {
