@@ -74,7 +74,7 @@ final class Q3_KVector {
     /**
      * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the rows
      * take turns through one copy of the decode, and the accumulators swap places on each turn (as in
-     * Q6_KVector.dot2). Not used at 128 bits (see {@link Q3_KFormat#vectorPairKernel()}).
+     * Q6_KWideVector.dot2_512). Not used at 128 bits (see {@link Q3_KFormat#vectorPairKernel()}).
      */
     static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
         int blocks = KQuants.superBlocks(n);

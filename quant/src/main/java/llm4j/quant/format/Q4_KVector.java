@@ -100,7 +100,7 @@ final class Q4_KVector {
      * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the same
      * per-row chains, with the loop overhead paid once for both rows. The rows take turns through one copy
      * of the decode (a 2-trip loop that C2 unrolls after parsing; two copies would not fit C2's node budget,
-     * see Q6_KVector.dot2), and the two accumulators of the row whose turn it is swap places with the other
+     * see Q6_KWideVector.dot2_512), and the two accumulators of the row whose turn it is swap places with the other
      * row's on each turn. Used at 512 bits only (see {@link Q4_KFormat#vectorPairKernel()}).
      */
     static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {

@@ -158,7 +158,11 @@ public final class Q6_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return Q6_KVector::dot;
+        return switch (KVectors.W) {
+            case 16 -> Q6_KWideVector::dot512;
+            case 8 -> Q6_KWideVector::dot256;
+            default -> Q6_KVector::dot;
+        };
     }
 
     /**
@@ -168,7 +172,11 @@ public final class Q6_KFormat implements QuantFormat {
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return KVectors.W < 8 ? null : Q6_KVector::dot2;
+        return switch (KVectors.W) {
+            case 16 -> Q6_KWideVector::dot2_512;
+            case 8 -> Q6_KWideVector::dot2_256;
+            default -> null;
+        };
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·(q − 32); sums in double. */

@@ -23,7 +23,8 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Q6_K · F32 with the Vector API, one 16-byte chunk of ql at a time: its low nibbles are values of one
+ * Q6_K · F32 with the Vector API at 128 bits (256 and 512 bits: {@link Q6_KWideVector}), and the vector
+ * panel decoder at every width. One 16-byte chunk of ql at a time: its low nibbles are values of one
  * 16-value sub-block and its high nibbles of the sub-block four later, and both take their fifth and
  * sixth bits from the same 16 qh bytes. The levels q − 32 are built in byte lanes, Σ(q − 32)·x of each
  * sub-block is accumulated in float lanes and scaled once by d·scale, the super-block's 16 products made
@@ -63,7 +64,7 @@ final class Q6_KVector {
         return shiftRight(ql, 4).and(LOW_NIBBLES).or(shiftRight(qh, pair).and(PAIRS_ON_TOP)).sub(BIASES);
     }
 
-    /** Per thread: d·scale of the 16 sub-blocks of a super-block, two rows' worth. */
+    /** Per thread: d·scale of the 16 sub-blocks of a super-block. */
     private static final ThreadLocal<float[]> SCALED = ThreadLocal.withInitial(() -> new float[32]);
 
     /**
@@ -108,60 +109,6 @@ final class Q6_KVector {
             }
         }
         return Vectors.sum(accLow.add(accHigh));
-    }
-
-    /**
-     * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the same
-     * per-row chains, with the chunk index work and loop overhead paid once for both rows. The rows take
-     * turns through one copy of the decode (a 2-trip loop that C2 unrolls after parsing): two copies put the
-     * kernel past C2's node budget and every vector was boxed (30 kB/row, 6x slower). The accumulators swap
-     * places on each turn, so after both turns each is back with its own row. Not used at 128 bits (see
-     * {@link Q6_KFormat#vectorPairKernel()}).
-     */
-    static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
-        int blocks = KQuants.superBlocks(n);
-        long apart = offset1 - offset0;
-        float[] dsc = SCALED.get();
-        // one zero for all: each FloatVector.zero call costs C2 nodes, and this kernel is near the budget (with
-        // scalar scale reads on top, sum2 went past it and boxed)
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector accLow = zero; // the row whose turn is next
-        FloatVector accHigh = zero;
-        FloatVector otherLow = zero;
-        FloatVector otherHigh = zero;
-        for (int b = 0; b < blocks; b++) {
-            long blk0 = offset0 + (long) b * BLOCK_BYTES;
-            for (int r = 0; r < 2; r++) {
-                scaled(w, blk0 + r * apart, dsc, 16 * r);
-            }
-            int xBlock = b * QK_K;
-            for (int t = 0; t < 8; t++) {
-                int c = t & 3;
-                int pair = 2 * (c >> 1);
-                long ql = QL + 16 * t;
-                long qh = QH + 32 * (t >> 2) + 16 * (c & 1);
-                int xLow = xBlock + 128 * (t >> 2) + 16 * c;
-                for (int r = 0; r < 2; r++) {
-                    long blk = blk0 + r * apart;
-                    FloatVector dotLow = zero;
-                    FloatVector dotHigh = zero;
-                    for (int k = 0; k < 16; k += BL) {
-                        ByteVector l = load(w, blk + ql + k);
-                        ByteVector h = load(w, blk + qh + k);
-                        dotLow = floats(lowLevels(l, h, pair), 0).fma(FloatVector.fromArray(F, x, xLow + k), dotLow);
-                        dotHigh = floats(highLevels(l, h, pair), 0).fma(FloatVector.fromArray(F, x, xLow + 64 + k), dotHigh);
-                    }
-                    int sub = 16 * r + 8 * (t >> 2) + c;
-                    FloatVector doneLow = addScaled(accLow, dotLow, dsc[sub]);
-                    FloatVector doneHigh = addScaled(accHigh, dotHigh, dsc[sub + 4]);
-                    accLow = otherLow;
-                    accHigh = otherHigh;
-                    otherLow = doneLow;
-                    otherHigh = doneHigh;
-                }
-            }
-        }
-        Vectors.sum2(accLow.add(accHigh), otherLow.add(otherHigh), out, out0, out1);
     }
 
     /**
