@@ -104,7 +104,7 @@ public final class Q4_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return Q4_KVector::dot;
+        return KVectors.W == 8 ? Q4_KWideVector::dot : Q4_KVector::dot;
     }
 
     /**

@@ -99,7 +99,7 @@ public final class Q5_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return Q5_KVector::dot;
+        return KVectors.W == 8 ? Q5_KWideVector::dot : Q5_KVector::dot;
     }
 
     /**
