@@ -166,17 +166,14 @@ public final class Q6_KFormat implements QuantFormat {
     }
 
     /**
-     * None at 128 bits: there (4-byte loads, four per sub-block) the paired loop was slower than one row at a
+     * 512 bits only. At 256 bits the wide pair loop was no faster than one row at a time (6.4-6.7 against 6.7
+     * Gweights/s); at 128 bits (4-byte loads, four per sub-block) the paired loop was slower than one row at a
      * time (1.4 vs 2.2 Gweights/s), and a dot2 that calls {@link Q6_KVector#dot} twice got both copies inlined
      * and boxed (4.8 kB/row).
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return switch (KVectors.W) {
-            case 16 -> Q6_KWideVector::dot2_512;
-            case 8 -> Q6_KWideVector::dot2_256;
-            default -> null;
-        };
+        return KVectors.W == 16 ? Q6_KWideVector::dot2_512 : null;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·(q − 32); sums in double. */
