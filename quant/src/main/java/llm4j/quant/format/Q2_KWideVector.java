@@ -36,7 +36,7 @@ final class Q2_KWideVector {
     private static final IntVector TWO_BITS = IntVector.broadcast(INTS, 0x03030303);
     private static final long NIBBLES = 0x0F0F0F0F0F0F0F0FL;
 
-    /** Per thread: one super-block's {@link #factors}, and one step's levels. */
+    /** Per thread: one super-block's scale factors, and one step's levels. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -49,7 +49,7 @@ final class Q2_KWideVector {
 
     /**
      * d·scale j into {@code f[j]} and −dmin·min j into {@code f[16 + j]}, j = 0..15: byte j holds the scale in its low
-     * nibble and the min in its high one. 128-bit long vectors carry the bytes (see Q4_KWideVector's factors).
+     * nibble and the min in its high one. 128-bit long vectors carry the bytes (see KVectors.scaleMinFactors).
      */
     private static void factors(MemorySegment w, long blk, float[] f) {
         int dBits = w.get(LE_INT, blk + D); // d, then dmin

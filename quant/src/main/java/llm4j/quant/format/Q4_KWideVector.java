@@ -1,28 +1,19 @@
 package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
-import static llm4j.quant.format.KQuants.LE_INT;
-import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.B;
 import static llm4j.quant.format.KVectors.F;
 import static llm4j.quant.format.KVectors.floats;
-import static llm4j.quant.format.KVectors.highHalf;
-import static llm4j.quant.format.KVectors.lowHalf;
-import static llm4j.quant.format.KVectors.minsK4;
-import static llm4j.quant.format.KVectors.scalesK4;
 import static llm4j.quant.format.KVectors.shiftRight;
 import static llm4j.quant.format.Q4_KFormat.BLOCK_BYTES;
-import static llm4j.quant.format.Q4_KFormat.D;
 import static llm4j.quant.format.Q4_KFormat.QS;
-import static llm4j.quant.format.Q4_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -49,21 +40,6 @@ final class Q4_KWideVector {
     private Q4_KWideVector() {
     }
 
-    /**
-     * d·scale j into {@code f[j]} and −dmin·min j into {@code f[8 + j]}, j = 0..7, in float lanes. The packed bytes
-     * ride in a 128-bit long vector: a 64-bit one has a single lane, which C2 does not compile as a vector, and every
-     * vector made from it was boxed (3.5 kB per row).
-     */
-    private static void factors(MemorySegment w, long blk, float[] f) {
-        int dBits = w.get(LE_INT, blk + D); // d, then dmin
-        long s0 = w.get(LE_LONG, blk + SCALES);
-        int s8 = w.get(LE_INT, blk + SCALES + 8);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes(), 0)
-                .mul(lowHalf(dBits)).intoArray(f, 0);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes(), 0)
-                .mul(-highHalf(dBits)).intoArray(f, 8);
-    }
-
     static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         int blocks = KQuants.superBlocks(n);
         Scratch s = SCRATCH.get();
@@ -73,7 +49,7 @@ final class Q4_KWideVector {
         FloatVector hi = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            factors(w, blk, f);
+            KVectors.scaleMinFactors(w, blk, f);
             int xBlock = xOffset + b * QK_K;
             for (int pair = 0; pair < 4; pair++) { // sub-blocks 2·pair (low nibbles) and 2·pair + 1 (high)
                 ByteVector q = ByteVector.fromMemorySegment(BYTES, w, blk + QS + 32 * pair, ByteOrder.LITTLE_ENDIAN);

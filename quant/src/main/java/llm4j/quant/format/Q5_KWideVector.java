@@ -1,21 +1,13 @@
 package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
-import static llm4j.quant.format.KQuants.LE_INT;
-import static llm4j.quant.format.KQuants.LE_LONG;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.B;
 import static llm4j.quant.format.KVectors.F;
 import static llm4j.quant.format.KVectors.floats;
-import static llm4j.quant.format.KVectors.highHalf;
-import static llm4j.quant.format.KVectors.lowHalf;
-import static llm4j.quant.format.KVectors.minsK4;
-import static llm4j.quant.format.KVectors.scalesK4;
 import static llm4j.quant.format.Q5_KFormat.BLOCK_BYTES;
-import static llm4j.quant.format.Q5_KFormat.D;
 import static llm4j.quant.format.Q5_KFormat.QH;
 import static llm4j.quant.format.Q5_KFormat.QS;
-import static llm4j.quant.format.Q5_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -23,7 +15,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -44,7 +35,7 @@ final class Q5_KWideVector {
     /** Bit 4 of every byte: where the fifth level bit goes. */
     private static final IntVector FIFTH_BITS = IntVector.broadcast(INTS, 0x10101010);
 
-    /** Per thread: one super-block's {@link #factors}, and one sub-block's levels. */
+    /** Per thread: one super-block's scale factors, and one sub-block's levels. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -53,17 +44,6 @@ final class Q5_KWideVector {
     }
 
     private Q5_KWideVector() {
-    }
-
-    /** d·scale j into {@code f[j]} and −dmin·min j into {@code f[8 + j]}, j = 0..7 (see Q4_KWideVector's factors). */
-    private static void factors(MemorySegment w, long blk, float[] f) {
-        int dBits = w.get(LE_INT, blk + D); // d, then dmin
-        long s0 = w.get(LE_LONG, blk + SCALES);
-        int s8 = w.get(LE_INT, blk + SCALES + 8);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes(), 0)
-                .mul(lowHalf(dBits)).intoArray(f, 0);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes(), 0)
-                .mul(-highHalf(dBits)).intoArray(f, 8);
     }
 
     /** The 32 levels of sub-block {@code j} of the super-block at {@code blk} into {@code levels}. */
@@ -84,7 +64,7 @@ final class Q5_KWideVector {
         FloatVector odd = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            factors(w, blk, f);
+            KVectors.scaleMinFactors(w, blk, f);
             int xBlock = xOffset + b * QK_K;
             for (int j = 0; j < 8; j++) {
                 decode(w, blk, j, levels);
