@@ -137,16 +137,21 @@ public final class Q3_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return KVectors.W == 8 ? Q3_KWideVector::dot : Q3_KVector::dot;
+        return switch (KVectors.W) {
+            case 16 -> Q3_KWideVector::dot512;
+            case 8 -> Q3_KWideVector::dot256;
+            default -> Q3_KVector::dot;
+        };
     }
 
     /**
-     * 512 bits only. At 256 bits {@link Q3_KWideVector}'s one row at a time runs 7.6 Gweights/s against 4.0 for this
-     * pair loop; at 128 bits the pair loop boxed (72 B/row) and ran at half the speed of one row at a time.
+     * None. {@link Q3_KWideVector} goes one row at a time at 256 and 512 bits (7.6 and 6.5-6.7 Gweights/s against
+     * 4.0 and 5.0 for the byte-lane pair loop it replaced); at 128 bits the pair loop boxed (72 B/row) and ran at half
+     * the speed of one row at a time.
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return KVectors.W < 16 ? null : Q3_KVector::dot2;
+        return null;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·(q − 4); sums in double. */

@@ -21,14 +21,22 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q3_K · F32 at 256 bits, as {@link Q6_KWideVector}: the 32 levels of two 16-value sub-blocks made per step
- * with 32-bit lane ops, staged in a per-thread array and widened 8 at a time. Step t (0..7) takes bit pair
- * {@code t % 4} of the 32 qs bytes at {@code 32·(t / 4)} and bit t of the 32 hmask bytes: its lower 16 bytes
- * are sub-block 2t, its upper 16 sub-block 2t + 1, so every index is linear in t.
+ * Q3_K · F32 at 256 and 512 bits, as {@link Q6_KWideVector}: a register of levels q − 4 made per step with 32-bit
+ * lane ops, staged in a per-thread array and widened a quarter at a time, one row at a time.
+ * <ul>
+ * <li>256 bits: step t (0..7) takes bit pair {@code t % 4} of the 32 qs bytes at {@code 32·(t / 4)} and bit t of
+ *     the 32 hmask bytes: its lower 16 bytes are sub-block 2t, its upper 16 sub-block 2t + 1.</li>
+ * <li>512 bits: step g (0..3) takes bit pair g of all 64 qs bytes (half 0, then half 1) and, from the 32 hmask
+ *     bytes permuted into both halves, bit g (half 0) or g + 4 (half 1): its quarters are sub-blocks 2g, 2g + 1,
+ *     2g + 8 and 2g + 9.</li>
+ * </ul>
+ * Every index is linear in the step, so C2 hoists the bounds checks of x and the scales.
  */
 final class Q3_KWideVector {
 
@@ -45,7 +53,7 @@ final class Q3_KWideVector {
 
     private static final class Scratch {
         final float[] scaled = new float[16];
-        final byte[] levels = new byte[32];
+        final byte[] levels = new byte[64];
     }
 
     private Q3_KWideVector() {
@@ -63,8 +71,13 @@ final class Q3_KWideVector {
                 | (((high & 0x03030303L) | (((high >>> 2) & 0x03030303L) << 32)) << 4);
         long second = ((low >>> 4) & 0x0F0F0F0F0F0F0F0FL)
                 | ((((high >>> 4) & 0x03030303L) | (((high >>> 6) & 0x03030303L) << 32)) << 4);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, first).reinterpretAsBytes(), 0).sub(32f).mul(d).intoArray(dsc, 0);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, second).reinterpretAsBytes(), 0).sub(32f).mul(d).intoArray(dsc, 8);
+        if (KVectors.W == 16) {
+            floats(LongVector.broadcast(LongVector.SPECIES_128, first).withLane(1, second).reinterpretAsBytes(), 0)
+                    .sub(32f).mul(d).intoArray(dsc, 0);
+        } else {
+            floats(LongVector.broadcast(LongVector.SPECIES_128, first).reinterpretAsBytes(), 0).sub(32f).mul(d).intoArray(dsc, 0);
+            floats(LongVector.broadcast(LongVector.SPECIES_128, second).reinterpretAsBytes(), 0).sub(32f).mul(d).intoArray(dsc, 8);
+        }
     }
 
     /** The levels q − 4 of step {@code t} of the super-block at {@code blk} into {@code levels}. */
@@ -76,7 +89,7 @@ final class Q3_KWideVector {
                 .reinterpretAsBytes().sub(BIASES).intoArray(levels, 0);
     }
 
-    static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+    static float dot256(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         int blocks = KQuants.superBlocks(n);
         Scratch s = SCRATCH.get();
         float[] dsc = s.scaled;
@@ -96,6 +109,42 @@ final class Q3_KWideVector {
                             .fma(scale, even);
                     odd = floats(ByteVector.fromArray(B, levels, 8 * p + 8), 0).mul(FloatVector.fromArray(F, x, xp + 8))
                             .fma(scale, odd);
+                }
+            }
+        }
+        return Vectors.sum(even.add(odd));
+    }
+
+    /** 512 bits: lanes 0..7 (the 32 hmask bytes) repeated in lanes 8..15. */
+    private static final VectorShuffle<Integer> TWICE =
+            VectorShuffle.fromOp(INTS, i -> i & 7);
+    /** 512 bits: the hmask bit of step g is bit g in the lower half (half 0), bit g + 4 in the upper. */
+    private static final IntVector HALF_SHIFTS = IntVector.broadcast(INTS, 0)
+            .blend(4, VectorMask.fromLong(INTS, 0xFF00L));
+
+    static float dot512(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        Scratch s = SCRATCH.get();
+        float[] dsc = s.scaled;
+        byte[] levels = s.levels;
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            scaled(w, blk, dsc);
+            IntVector hm = IntVector.fromMemorySegment(INTS, w, blk + HMASK, ByteOrder.LITTLE_ENDIAN).rearrange(TWICE);
+            IntVector qs = IntVector.fromMemorySegment(INTS, w, blk + QS, ByteOrder.LITTLE_ENDIAN);
+            int xBlock = xOffset + b * QK_K;
+            for (int g = 0; g < 4; g++) {
+                qs.lanewise(VectorOperators.LSHR, 2 * g).and(TWO_BITS)
+                        .or(hm.lanewise(VectorOperators.LSHR, HALF_SHIFTS.add(g)).lanewise(VectorOperators.LSHL, 2).and(THIRD_BITS))
+                        .reinterpretAsBytes().sub(BIASES).intoArray(levels, 0);
+                for (int p = 0; p < 4; p += 2) { // quarters p, p + 1: sub-blocks 2g + p (+ 6 in half 1) and the next
+                    int sub = 2 * g + p + 6 * (p >> 1);
+                    even = floats(ByteVector.fromArray(B, levels, 16 * p), 0).mul(FloatVector.fromArray(F, x, xBlock + 16 * sub))
+                            .fma(FloatVector.broadcast(F, dsc[sub]), even);
+                    odd = floats(ByteVector.fromArray(B, levels, 16 * p + 16), 0).mul(FloatVector.fromArray(F, x, xBlock + 16 * sub + 16))
+                            .fma(FloatVector.broadcast(F, dsc[sub + 1]), odd);
                 }
             }
         }
