@@ -73,7 +73,7 @@ final class Q6_KVector {
      * time from the scale byte (shift, sign extension, int-to-float conversion, multiply, register broadcast),
      * they took a third of the loop's time (Q6_K 7.0 → 7.6 Gweights/s at 512 bits, 1536 columns).
      */
-    private static void scaled(MemorySegment w, long blk, float[] dsc, int at) {
+    static void scaled(MemorySegment w, long blk, float[] dsc, int at) {
         float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
         for (int i = 0; i < 16; i += BL) {
             floats(load(w, blk + SCALES + i), 0).mul(d).intoArray(dsc, at + i);

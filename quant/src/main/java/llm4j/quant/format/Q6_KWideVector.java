@@ -1,18 +1,13 @@
 package llm4j.quant.format;
 
 import llm4j.quant.Vectors;
-import static llm4j.quant.format.KQuants.LE_SHORT;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.B;
-import static llm4j.quant.format.KVectors.BL;
 import static llm4j.quant.format.KVectors.F;
 import static llm4j.quant.format.KVectors.floats;
-import static llm4j.quant.format.KVectors.load;
 import static llm4j.quant.format.Q6_KFormat.BLOCK_BYTES;
-import static llm4j.quant.format.Q6_KFormat.D;
 import static llm4j.quant.format.Q6_KFormat.QH;
 import static llm4j.quant.format.Q6_KFormat.QL;
-import static llm4j.quant.format.Q6_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -76,14 +71,6 @@ final class Q6_KWideVector {
     private Q6_KWideVector() {
     }
 
-    /** d·scale of the 16 sub-blocks of the super-block at {@code blk} into {@code dsc[at..]}, in float lanes. */
-    private static void scaled(MemorySegment w, long blk, float[] dsc, int at) {
-        float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
-        for (int i = 0; i < 16; i += BL) {
-            floats(load(w, blk + SCALES + i), 0).mul(d).intoArray(dsc, at + i);
-        }
-    }
-
     /** The 64 levels of 512-bit group {@code g} of the super-block at {@code blk} into {@code levels}. */
     private static void decode512(MemorySegment w, long blk, IntVector qh, int g, byte[] levels) {
         long ql = blk + QL + 32 * (g & 1);
@@ -115,7 +102,7 @@ final class Q6_KWideVector {
         FloatVector odd = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            scaled(w, blk, dsc, 0);
+            Q6_KVector.scaled(w, blk, dsc, 0);
             IntVector qh = IntVector.fromMemorySegment(INTS, w, blk + QH, ByteOrder.LITTLE_ENDIAN);
             int xBlock = xOffset + b * QK_K;
             for (int g = 0; g < 4; g++) {
@@ -151,7 +138,7 @@ final class Q6_KWideVector {
         for (int b = 0; b < blocks; b++) {
             long blk0 = offset0 + (long) b * BLOCK_BYTES;
             for (int r = 0; r < 2; r++) {
-                scaled(w, blk0 + r * apart, dsc, 16 * r);
+                Q6_KVector.scaled(w, blk0 + r * apart, dsc, 16 * r);
             }
             int xBlock = b * QK_K;
             for (int r = 0; r < 2; r++) {
@@ -187,7 +174,7 @@ final class Q6_KWideVector {
         FloatVector odd = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            scaled(w, blk, dsc, 0);
+            Q6_KVector.scaled(w, blk, dsc, 0);
             int xBlock = xOffset + b * QK_K;
             for (int g = 0; g < 8; g++) {
                 decode256(w, blk, g, levels);
