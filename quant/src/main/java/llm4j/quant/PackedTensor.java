@@ -8,13 +8,18 @@ import java.lang.foreign.MemorySegment;
  */
 public final class PackedTensor implements WeightTensor {
 
-    /** One token's activations for {@link #matMul}'s short batches, per thread, grown once. */
+    /**
+     * One token's activations, per thread, grown once: copied out for {@link #matMul}'s short batches (the pair
+     * kernels read x from index 0), or arranged in the kernels' {@link ActivationLayout}.
+     */
     private static final ThreadLocal<float[]> TOKEN = ThreadLocal.withInitial(() -> new float[0]);
 
     private final QuantFormat format;
     private final RowKernel kernel;
     /** Rows two at a time in matVec, or null (formats without one, scalar oracle runs). */
     private final PairKernel pairs;
+    /** The order the kernels read x in, or null: x as it is. */
+    private final ActivationLayout layout;
     private final MemorySegment data;
     private final int rows;
     private final int cols;
@@ -22,10 +27,11 @@ public final class PackedTensor implements WeightTensor {
     /** Batches go through {@link TiledMatMul}; false keeps the per-row loop (scalar oracle runs). */
     private final boolean tiled;
 
-    PackedTensor(QuantFormat format, RowKernel kernel, PairKernel pairs, MemorySegment data, int rows, int cols,
-                 boolean tiled) {
+    PackedTensor(QuantFormat format, RowKernel kernel, PairKernel pairs, ActivationLayout layout, MemorySegment data,
+                 int rows, int cols, boolean tiled) {
         this.format = format;
         this.pairs = pairs;
+        this.layout = layout;
         this.tiled = tiled;
         this.kernel = kernel;
         this.data = data;
@@ -61,15 +67,19 @@ public final class PackedTensor implements WeightTensor {
 
     @Override
     public float dot(int row, float[] x, int xOffset) {
+        if (layout != null) {
+            return kernel.dot(data, row * rowBytes, token(x, xOffset), 0, cols);
+        }
         return kernel.dot(data, row * rowBytes, x, xOffset, cols);
     }
 
     @Override
     public void matVec(float[] x, float[] out, int rowFrom, int rowTo) {
+        float[] xs = layout != null ? token(x, 0) : x;
         if (pairs != null) {
-            pairedRows(x, out, 0, rowFrom, rowTo);
+            pairedRows(xs, out, 0, rowFrom, rowTo);
         } else {
-            singleRows(x, 0, out, 0, rowFrom, rowTo);
+            singleRows(xs, 0, out, 0, rowFrom, rowTo);
         }
     }
 
@@ -82,20 +92,34 @@ public final class PackedTensor implements WeightTensor {
             // index 0: each token's activations are copied out first. This also warms the kernels generation uses
             // (through the one-row kernel instead, the pair kernel first ran cold on the output matrix's 49,152 rows,
             // +0.1 s to the first token; docs/bench.md)
-            float[] token = TOKEN.get();
-            if (token.length < cols) {
-                token = new float[cols];
-                TOKEN.set(token);
-            }
             for (int t = 0; t < n; t++) {
-                System.arraycopy(x, t * cols, token, 0, cols);
-                pairedRows(token, out, t * rows, rowFrom, rowTo);
+                pairedRows(token(x, t * cols), out, t * rows, rowFrom, rowTo);
             }
         } else {
             for (int t = 0; t < n; t++) {
-                singleRows(x, t * cols, out, t * rows, rowFrom, rowTo);
+                if (layout != null) {
+                    singleRows(token(x, t * cols), 0, out, t * rows, rowFrom, rowTo);
+                } else {
+                    singleRows(x, t * cols, out, t * rows, rowFrom, rowTo);
+                }
             }
         }
+    }
+
+    /** {@code x[xOffset .. xOffset + cols)} in the kernels' layout (or copied as it is), in this thread's buffer. */
+    private float[] token(float[] x, int xOffset) {
+        int length = layout != null ? layout.length(cols) : cols;
+        float[] token = TOKEN.get();
+        if (token.length < length) {
+            token = new float[length];
+            TOKEN.set(token);
+        }
+        if (layout != null) {
+            layout.arrange(x, xOffset, cols, token);
+        } else {
+            System.arraycopy(x, xOffset, token, 0, cols);
+        }
+        return token;
     }
 
     @Override

@@ -52,4 +52,13 @@ public interface QuantFormat {
     default PairKernel vectorPairKernel() {
         return null;
     }
+
+    /**
+     * The order in which {@link #vectorKernel()} and {@link #vectorPairKernel()} read their activations, or null
+     * when they read x as it is (all formats but Q4_K, and Q5_K below 512 bits). The scalar kernel and the tiled
+     * product always read x as it is.
+     */
+    default ActivationLayout vectorLayout() {
+        return null;
+    }
 }

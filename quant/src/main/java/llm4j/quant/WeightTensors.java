@@ -22,19 +22,19 @@ public final class WeightTensors {
     public static WeightTensor wrap(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
         if (SCALAR) {
-            return wrap(format, format.scalarKernel(), null, false, data, rows, cols);
+            return wrap(format, format.scalarKernel(), null, null, false, data, rows, cols);
         }
-        return wrap(format, format.vectorKernel(), format.vectorPairKernel(), TILED, data, rows, cols);
+        return wrap(format, format.vectorKernel(), format.vectorPairKernel(), format.vectorLayout(), TILED, data, rows, cols);
     }
 
     /** As {@link #wrap(GgmlType, MemorySegment, int, int)} with the scalar oracle kernel. */
     public static WeightTensor wrapScalar(GgmlType type, MemorySegment data, int rows, int cols) {
         QuantFormat format = QuantFormats.of(type);
-        return wrap(format, format.scalarKernel(), null, false, data, rows, cols);
+        return wrap(format, format.scalarKernel(), null, null, false, data, rows, cols);
     }
 
-    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, PairKernel pairs, boolean tiled,
-                                     MemorySegment data, int rows, int cols) {
+    private static WeightTensor wrap(QuantFormat format, RowKernel kernel, PairKernel pairs, ActivationLayout layout,
+                                     boolean tiled, MemorySegment data, int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("impossible shape " + rows + " x " + cols);
         }
@@ -43,6 +43,6 @@ public final class WeightTensors {
             throw new IllegalArgumentException(format.type() + " " + rows + " x " + cols + " needs " + expected
                     + " bytes, slice has " + data.byteSize());
         }
-        return new PackedTensor(format, kernel, pairs, data, rows, cols, tiled);
+        return new PackedTensor(format, kernel, pairs, layout, data, rows, cols, tiled);
     }
 }

@@ -10,8 +10,8 @@ import static llm4j.quant.format.KQuants.u8;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
-import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 
@@ -104,17 +104,13 @@ public final class Q4_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return KVectors.W == 8 ? Q4_KWideVector::dot : Q4_KVector::dot;
+        return Q4_KMantissaVector::dot;
     }
 
-    /**
-     * Only at 512 bits, the one width where the pair loop paid (+11 % at 1536 columns): at 256 and 128 bits
-     * it was 8 % and 19 % slower than one row at a time. (Session 6, weights as fma: at 256 bits the pair loop,
-     * its scale factors made one at a time, ran 6.2 against 7.3 Gweights/s for one row at a time.)
-     */
+    /** The order {@link Q4_KMantissaVector} reads activations in, with each sub-block's Σx. */
     @Override
-    public PairKernel vectorPairKernel() {
-        return KVectors.W < 16 ? null : Q4_KVector::dot2;
+    public ActivationLayout vectorLayout() {
+        return NibbleWordLayout.INSTANCE;
     }
 
     /** The 4-bit level of value {@code e} (0..255) of the super-block at {@code blk}. */

@@ -10,6 +10,7 @@ import static llm4j.quant.format.KQuants.u8;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
@@ -99,7 +100,13 @@ public final class Q5_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return KVectors.W == 8 ? Q5_KWideVector::dot : Q5_KVector::dot;
+        return KVectors.W <= 8 ? Q5_KMantissaVector::dot : Q5_KVector::dot;
+    }
+
+    /** Below 512 bits {@link Q5_KMantissaVector}'s activation order, with each sub-block's Σx. */
+    @Override
+    public ActivationLayout vectorLayout() {
+        return KVectors.W <= 8 ? NibbleWordLayout.INSTANCE : null;
     }
 
     /**

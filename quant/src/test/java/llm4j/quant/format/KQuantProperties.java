@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.QuantFormats;
@@ -89,6 +90,22 @@ abstract class KQuantProperties {
         }
     }
 
+    /**
+     * The vector kernel on {@code x[xOffset ..]}, arranged first if the format's kernels read another order: the
+     * arranged floats are placed at {@code xOffset} of an array exactly as long as the kernel may read.
+     */
+    private float vectorDot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        ActivationLayout layout = format().vectorLayout();
+        if (layout == null) {
+            return format().vectorKernel().dot(w, offset, x, xOffset, n);
+        }
+        float[] arranged = new float[layout.length(n)];
+        layout.arrange(x, xOffset, n, arranged);
+        float[] placed = new float[xOffset + arranged.length];
+        System.arraycopy(arranged, 0, placed, xOffset, arranged.length);
+        return format().vectorKernel().dot(w, offset, placed, xOffset, n);
+    }
+
     @Property(tries = 200)
     void vectorKernelMatchesScalarOracle(@ForAll @IntRange(min = 1, max = 8) int blocks,
                                          @ForAll @IntRange(min = 0, max = 63) int byteOffset,
@@ -101,7 +118,7 @@ abstract class KQuantProperties {
             // exactly as long as the kernels may read, so an over-read throws
             float[] x = gaussian(rnd, xOffset + n, 1.0);
             float scalar = format().scalarKernel().dot(w, byteOffset, x, xOffset, n);
-            float vector = format().vectorKernel().dot(w, byteOffset, x, xOffset, n);
+            float vector = vectorDot(w, byteOffset, x, xOffset, n);
             // The vector kernel sums d·scale·Σq·x and dmin·min·Σx separately, so its rounding
             // scales with both parts: Σ|w·x| plus Σ|min part·x| (the weights with d zeroed).
             float[] weights = new float[n];
@@ -152,7 +169,7 @@ abstract class KQuantProperties {
             }
             float[] ones = new float[values.length];
             java.util.Arrays.fill(ones, 1f);
-            assertTrue(Float.isFinite(format().vectorKernel().dot(w, 0, ones, 0, ones.length)));
+            assertTrue(Float.isFinite(vectorDot(w, 0, ones, 0, ones.length)));
         }
     }
 

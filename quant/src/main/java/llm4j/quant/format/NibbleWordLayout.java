@@ -1,0 +1,67 @@
+package llm4j.quant.format;
+
+import static llm4j.quant.format.KQuants.QK_K;
+import static llm4j.quant.format.KVectors.W;
+
+import llm4j.quant.ActivationLayout;
+
+/**
+ * The activation order of the mantissa kernels ({@link Q4_KMantissaVector}, {@link Q5_KMantissaVector}), whose 128
+ * nibble bytes per super-block are read as vectors of 32-bit words: lane l of word vector h holds level bytes
+ * 4W·h + 4l .. 4W·h + 4l + 3, and each of the 8 nibble positions of a word (byte j, low or high nibble k) is one
+ * vector of weights. Byte b holds value 64·(b / 32) + b % 32 in its low nibble and that + 32 in its high nibble, so
+ * position (h, k, j) of lane l multiplies x at 64·(b / 32) + 32k + b % 32 with b = 4W·h + 4l + j. After the n
+ * arranged activations come the 8 sub-block sums Σx of each super-block, each twice (16 floats per super-block),
+ * for the kernels' min and offset terms.
+ */
+final class NibbleWordLayout implements ActivationLayout {
+
+    static final NibbleWordLayout INSTANCE = new NibbleWordLayout();
+
+    /** Level bytes per word vector, and word vectors per super-block. */
+    static final int BYTES = 4 * W;
+    static final int LOADS = 128 / BYTES;
+
+    /** ORDER[i]: the super-block value that arranged activation i is. */
+    private static final int[] ORDER = new int[QK_K];
+
+    static {
+        for (int h = 0; h < LOADS; h++) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < 4; j++) {
+                    for (int l = 0; l < W; l++) {
+                        int b = BYTES * h + 4 * l + j;
+                        ORDER[((h * 2 + k) * 4 + j) * W + l] = 64 * (b / 32) + 32 * k + b % 32;
+                    }
+                }
+            }
+        }
+    }
+
+    private NibbleWordLayout() {
+    }
+
+    @Override
+    public int length(int n) {
+        return n + n / QK_K * 16;
+    }
+
+    @Override
+    public void arrange(float[] x, int xOffset, int n, float[] out) {
+        int blocks = KQuants.superBlocks(n);
+        for (int b = 0; b < blocks; b++) {
+            int from = xOffset + b * QK_K;
+            for (int i = 0; i < QK_K; i++) {
+                out[b * QK_K + i] = x[from + ORDER[i]];
+            }
+            for (int s = 0; s < 8; s++) {
+                float sum = 0;
+                for (int i = 0; i < 32; i++) {
+                    sum += x[from + 32 * s + i];
+                }
+                out[n + 16 * b + s] = sum;
+                out[n + 16 * b + 8 + s] = sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package llm4j.quant.format;
+
+import static llm4j.quant.format.KQuants.QK_K;
+import static llm4j.quant.format.KVectors.F;
+import static llm4j.quant.format.KVectors.W;
+import static llm4j.quant.format.KVectors.highHalf;
+import static llm4j.quant.format.KVectors.lowHalf;
+import static llm4j.quant.format.KVectors.minsK4;
+import static llm4j.quant.format.KVectors.scalesK4;
+import static llm4j.quant.format.Q4_KFormat.BLOCK_BYTES;
+import static llm4j.quant.format.Q4_KFormat.D;
+import static llm4j.quant.format.Q4_KFormat.QS;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+import llm4j.quant.Vectors;
+
+/**
+ * Q4_K · F32 with each nibble put straight into a float's mantissa. A level q at bits 19..22 under the exponent
+ * of 1.0 is the float f = 1 + q/16, so one shift and one mask-and-or (a single {@code vpternlogd} with AVX-512)
+ * make a vector of weights from a vector of 32-bit words: no widening from bytes, no int-to-float conversion.
+ * With q = 16(f − 1) a sub-block's Σ(d·sc·q − dmin·m)·x is
+ * <pre>  16·d·sc · Σf·x  −  (16·d·sc + dmin·m) · Σx</pre>
+ * so the kernel sums f·x per sub-block, scales that sum once, and takes the second term from the sub-block's
+ * Σx, made once per matrix-vector product by {@link NibbleWordLayout}. Lane i of a word vector holds bytes 4i..4i+3
+ * of the levels, so the 8 nibble positions of a word are 8 interleaved runs of weights; the layout puts the
+ * activations in that order. The cancellation in f − 1 costs about two of the float sums' 24 bits.
+ * KQuantThroughput, 2048 columns: 13.0 against 10.1–10.9 Gweights/s at 512 bits, 11.1–11.6 against 8.1–8.7 at
+ * 256 and 6.3 against 4.9 at 128 (docs/kernels-kquants.md, session 9).
+ */
+final class Q4_KMantissaVector {
+
+    /** 32-bit words of levels per vector: one per float lane. */
+    private static final VectorSpecies<Integer> WORDS = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int BYTES = NibbleWordLayout.BYTES;
+    private static final int LOADS = NibbleWordLayout.LOADS;
+    private static final IntVector MANTISSA_TOP4 = IntVector.broadcast(WORDS, 0x00780000);
+    private static final IntVector ONE = IntVector.broadcast(WORDS, Float.floatToRawIntBits(1f));
+
+    /**
+     * At 16 lanes a word vector spans two 32-byte groups of levels, so lanes 0..7 and 8..15 belong to different
+     * sub-blocks: their scales come from the super-block's 8 factors by a lane shuffle, one per (load, nibble).
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] SCALE_LANES = new VectorShuffle[W == 16 ? 4 : 0];
+
+    static {
+        for (int i = 0; i < SCALE_LANES.length; i++) {
+            SCALE_LANES[i] = scaleShuffle(i / 2, i % 2);
+        }
+    }
+
+    /**
+     * Per thread: one super-block's factors, 16·d·scale j at j and dmin·min j at 8 + j (at 16 lanes the mins'
+     * store runs 8 floats past them).
+     */
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[8 + Math.max(8, W)]);
+
+    private Q4_KMantissaVector() {
+    }
+
+    /** The row at {@code offset} times activations arranged by {@link NibbleWordLayout} (from {@code xOffset}). */
+    static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        float[] f = FACTORS.get();
+        FloatVector acc = FloatVector.zero(F); // Σ 16·d·sc·Σf·x
+        FloatVector sums = FloatVector.zero(F); // Σ (16·d·sc + dmin·m)·Σx
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            // the 16 header bytes (d, dmin, 12 scale bytes) in one vector load: three segment reads inline three trees
+            // of checks, and with them C2 sometimes passed its node cut-off and left the bounds checks as calls
+            LongVector header = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, blk + D, ByteOrder.LITTLE_ENDIAN);
+            long h0 = header.lane(0);
+            long h1 = header.lane(1);
+            int dBits = (int) h0; // d, then dmin
+            long s0 = (h0 >>> 32) | (h1 << 32); // scale bytes 0..7
+            int s8 = (int) (h1 >>> 32); // scale bytes 8..11
+            // the bytes in a 128-bit long vector: a 64-bit one has a single lane, which C2 boxes
+            ByteVector scaleBytes = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes();
+            ByteVector minBytes = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes();
+            float d16 = 16 * lowHalf(dBits);
+            float dmin = highHalf(dBits);
+            // the factors: 16·d·scale j into f[j], dmin·min j into f[8 + j]. Written out here: as a method C2 inlined
+            // it in some runs and not in others, and the call per super-block (every vector register spilled around
+            // it) cost a quarter of a 1B Q4_K_M token (6.3–6.6 against 7.0–8.4 tokens/s).
+            // At 16 lanes the scales' store also fills 8..15 (with the scales again), which the mins' store replaces
+            for (int p = 0; p * W < 8; p++) {
+                ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, p)).mul(d16).intoArray(f, p * W);
+            }
+            for (int p = 0; p * W < 8; p++) {
+                ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
+            }
+            int xSums = xOffset + n + 16 * b;
+            for (int c = 0; c < 16; c += W) {
+                sums = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c), sums);
+            }
+            FloatVector scales = FloatVector.fromArray(F, f, 0);
+            for (int h = 0; h < LOADS; h++) {
+                IntVector v = IntVector.fromMemorySegment(WORDS, w, blk + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
+                int xh = xOffset + b * QK_K + 8 * W * h;
+                // Vector API calls only, no helper for the repeated decode: past C2's node budget a helper is left as a
+                // call that boxes its vectors (docs/performance.md, "The node cut-off…")
+                FloatVector lo = v.lanewise(VectorOperators.LSHL, 19).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(F, x, xh));
+                lo = v.lanewise(VectorOperators.LSHL, 11).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + W), lo);
+                lo = v.lanewise(VectorOperators.LSHL, 3).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 2 * W), lo);
+                lo = v.lanewise(VectorOperators.LSHR, 5).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 3 * W), lo);
+                FloatVector hi = v.lanewise(VectorOperators.LSHL, 15).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(F, x, xh + 4 * W));
+                hi = v.lanewise(VectorOperators.LSHL, 7).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 5 * W), hi);
+                hi = v.lanewise(VectorOperators.LSHR, 1).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 6 * W), hi);
+                hi = v.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 7 * W), hi);
+                if (W == 16) {
+                    acc = lo.fma(scales.rearrange(SCALE_LANES[2 * h]), acc);
+                    acc = hi.fma(scales.rearrange(SCALE_LANES[2 * h + 1]), acc);
+                } else { // all lanes in one sub-block: 2·group + nibble
+                    int sub = 2 * (BYTES * h / 32);
+                    acc = lo.fma(FloatVector.broadcast(F, f[sub]), acc);
+                    acc = hi.fma(FloatVector.broadcast(F, f[sub + 1]), acc);
+                }
+            }
+        }
+        // Vectors.sum's folds written out: parsed last, a call to it is past C2's node cut-off and boxes its argument
+        FloatVector total = acc.sub(sums);
+        for (int k = 0; k < Vectors.FOLDS.length; k++) {
+            total = total.add(total.rearrange(Vectors.FOLDS[k]));
+        }
+        return total.lane(0);
+    }
+
+    /** Lane l of word vector h, nibble k: sub-block 2·(level byte / 32) + k, whose factor is scale lane of that index. */
+    private static VectorShuffle<Float> scaleShuffle(int h, int k) {
+        int[] index = new int[W];
+        for (int l = 0; l < W; l++) {
+            index[l] = 2 * ((BYTES * h + 4 * l) / 32) + k;
+        }
+        return VectorShuffle.fromArray(F, index, 0);
+    }
+}

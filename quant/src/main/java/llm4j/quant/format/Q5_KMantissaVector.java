@@ -1,0 +1,119 @@
+package llm4j.quant.format;
+
+import static llm4j.quant.format.KQuants.QK_K;
+import static llm4j.quant.format.KVectors.F;
+import static llm4j.quant.format.KVectors.W;
+import static llm4j.quant.format.KVectors.highHalf;
+import static llm4j.quant.format.KVectors.lowHalf;
+import static llm4j.quant.format.KVectors.minsK4;
+import static llm4j.quant.format.KVectors.scalesK4;
+import static llm4j.quant.format.Q5_KFormat.BLOCK_BYTES;
+import static llm4j.quant.format.Q5_KFormat.D;
+import static llm4j.quant.format.Q5_KFormat.QH;
+import static llm4j.quant.format.Q5_KFormat.QS;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import llm4j.quant.Vectors;
+
+/**
+ * Q5_K · F32 as {@link Q4_KMantissaVector}, at 256 and 128 bits: a word vector's nibbles get their fifth bit from
+ * qh (bit 2·group + nibble of the qh byte with the same index in its group) in byte lanes, and each byte's 5-bit level
+ * q then goes to bits 18..22 under the exponent of 1.0: f = 1 + q/32, q = 32(f − 1). A sub-block's
+ * Σ(d·sc·q − dmin·m)·x is 32·d·sc·Σf·x − (32·d·sc + dmin·m)·Σx, the activations arranged by
+ * {@link NibbleWordLayout}. At 512 bits a word vector spans two groups whose qh bits sit at different positions;
+ * {@link Q5_KVector} stays there. KQuantThroughput: docs/kernels-kquants.md, session 9.
+ */
+final class Q5_KMantissaVector {
+
+    private static final VectorSpecies<Integer> WORDS = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int BYTES = NibbleWordLayout.BYTES;
+    private static final int LOADS = NibbleWordLayout.LOADS;
+    private static final IntVector NIBBLES = IntVector.broadcast(WORDS, 0x0F0F0F0F);
+    /** Bit 4 of every byte: where the fifth level bit goes. */
+    private static final IntVector FIFTH_BITS = IntVector.broadcast(WORDS, 0x10101010);
+    private static final IntVector MANTISSA_TOP5 = IntVector.broadcast(WORDS, 0x007C0000);
+    private static final IntVector ONE = IntVector.broadcast(WORDS, Float.floatToRawIntBits(1f));
+
+    /** Per thread: one super-block's factors, 32·d·scale j at j and dmin·min j at 8 + j. */
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
+
+    private Q5_KMantissaVector() {
+    }
+
+    /**
+     * The row at {@code offset} times activations arranged by {@link NibbleWordLayout} (from {@code xOffset}).
+     * At most 8 float lanes.
+     */
+    static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        float[] f = FACTORS.get();
+        FloatVector acc = FloatVector.zero(F); // Σ 32·d·sc·Σf·x
+        FloatVector sums = FloatVector.zero(F); // Σ (32·d·sc + dmin·m)·Σx
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            // header and factors as in Q4_KMantissaVector (one vector load; no helper, see there)
+            LongVector header = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, blk + D, ByteOrder.LITTLE_ENDIAN);
+            long h0 = header.lane(0);
+            long h1 = header.lane(1);
+            int dBits = (int) h0; // d, then dmin
+            long s0 = (h0 >>> 32) | (h1 << 32); // scale bytes 0..7
+            int s8 = (int) (h1 >>> 32); // scale bytes 8..11
+            ByteVector scaleBytes = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes();
+            ByteVector minBytes = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes();
+            float d32 = 32 * lowHalf(dBits);
+            float dmin = highHalf(dBits);
+            for (int p = 0; p * W < 8; p++) {
+                ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, p)).mul(d32).intoArray(f, p * W);
+                ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
+            }
+            int xSums = xOffset + n + 16 * b;
+            for (int c = 0; c < 16; c += W) {
+                sums = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c), sums);
+            }
+            for (int h = 0; h < LOADS; h++) {
+                int group = BYTES * h / 32;
+                IntVector v = IntVector.fromMemorySegment(WORDS, w, blk + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
+                IntVector qh = IntVector.fromMemorySegment(WORDS, w, blk + QH + BYTES * h % 32, ByteOrder.LITTLE_ENDIAN);
+                // 5-bit levels in byte lanes: the low nibbles are sub-block 2·group, the high ones 2·group + 1
+                IntVector lo = v.and(NIBBLES)
+                        .or(qh.lanewise(VectorOperators.LSHR, 2 * group).lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS));
+                IntVector hi = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(qh.lanewise(VectorOperators.LSHR, 2 * group + 1).lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS));
+                int xh = xOffset + b * QK_K + 8 * W * h;
+                // Vector API calls only, no helper (see Q4_KMantissaVector)
+                FloatVector sumLo = lo.lanewise(VectorOperators.LSHL, 18).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(F, x, xh));
+                sumLo = lo.lanewise(VectorOperators.LSHL, 10).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + W), sumLo);
+                sumLo = lo.lanewise(VectorOperators.LSHL, 2).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 2 * W), sumLo);
+                sumLo = lo.lanewise(VectorOperators.LSHR, 6).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 3 * W), sumLo);
+                FloatVector sumHi = hi.lanewise(VectorOperators.LSHL, 18).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(F, x, xh + 4 * W));
+                sumHi = hi.lanewise(VectorOperators.LSHL, 10).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 5 * W), sumHi);
+                sumHi = hi.lanewise(VectorOperators.LSHL, 2).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 6 * W), sumHi);
+                sumHi = hi.lanewise(VectorOperators.LSHR, 6).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, xh + 7 * W), sumHi);
+                acc = sumLo.fma(FloatVector.broadcast(F, f[2 * group]), acc);
+                acc = sumHi.fma(FloatVector.broadcast(F, f[2 * group + 1]), acc);
+            }
+        }
+        // Vectors.sum's folds written out (see Q4_KMantissaVector)
+        FloatVector total = acc.sub(sums);
+        for (int k = 0; k < Vectors.FOLDS.length; k++) {
+            total = total.add(total.rearrange(Vectors.FOLDS[k]));
+        }
+        return total.lane(0);
+    }
+}
