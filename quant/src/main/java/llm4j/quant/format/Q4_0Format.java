@@ -5,6 +5,7 @@ import static llm4j.quant.format.LegacyBlocks.QK;
 
 import java.lang.foreign.MemorySegment;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.PairKernel;
@@ -89,12 +90,17 @@ public final class Q4_0Format implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return Q4_0Kernel::dot;
+        return Q4_0MantissaVector::dot;
     }
 
     @Override
     public PairKernel vectorPairKernel() {
-        return Q4_0Kernel::dot2;
+        return Q4_0MantissaVector::dot2;
+    }
+
+    @Override
+    public ActivationLayout vectorLayout() {
+        return NibbleBlockLayout.INSTANCE;
     }
 
     /** Σ ((q - 8)·d)·x in element order. */
@@ -112,9 +118,12 @@ public final class Q4_0Format implements QuantFormat {
         return sum;
     }
 
-    /** Crossover with the pair kernels measured at 24 tokens (vector decode; see QuantFormat). */
+    /**
+     * Crossover with the pair kernels: 24 tokens with the per-block kernel, 32 since the mantissa kernel (1B Q4_0,
+     * t=1, 512 bits: pp24 20.3 through the pairs against 18.1 tiled, pp32 20.5 against 20.8, pp48 20.4 against 25.2).
+     */
     @Override
     public int tiledMinBatch() {
-        return 24;
+        return 32;
     }
 }

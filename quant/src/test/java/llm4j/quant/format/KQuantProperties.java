@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
-import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.QuantFormats;
@@ -90,20 +89,8 @@ abstract class KQuantProperties {
         }
     }
 
-    /**
-     * The vector kernel on {@code x[xOffset ..]}, arranged first if the format's kernels read another order: the
-     * arranged floats are placed at {@code xOffset} of an array exactly as long as the kernel may read.
-     */
     private float vectorDot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
-        ActivationLayout layout = format().vectorLayout();
-        if (layout == null) {
-            return format().vectorKernel().dot(w, offset, x, xOffset, n);
-        }
-        float[] arranged = new float[layout.length(n)];
-        layout.arrange(x, xOffset, n, arranged);
-        float[] placed = new float[xOffset + arranged.length];
-        System.arraycopy(arranged, 0, placed, xOffset, arranged.length);
-        return format().vectorKernel().dot(w, offset, placed, xOffset, n);
+        return ArrangedDot.vectorDot(format(), w, offset, x, xOffset, n);
     }
 
     @Property(tries = 200)
