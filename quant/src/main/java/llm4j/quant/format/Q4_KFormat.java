@@ -12,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 
 import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
+import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
 import llm4j.quant.RowKernel;
 
@@ -105,6 +106,11 @@ public final class Q4_KFormat implements QuantFormat {
     @Override
     public RowKernel vectorKernel() {
         return Q4_KMantissaVector::dot;
+    }
+
+    @Override
+    public PairKernel vectorPairKernel() {
+        return Q4_KMantissaVector::dot2;
     }
 
     /** The order {@link Q4_KMantissaVector} reads activations in, with each sub-block's Σx. */

@@ -62,7 +62,10 @@ final class Q4_KMantissaVector {
      * Per thread: one super-block's factors, 16·d·scale j at j and dmin·min j at 8 + j (at 16 lanes the mins'
      * store runs 8 floats past them).
      */
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[8 + Math.max(8, W)]);
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[2 * Q4_KMantissaVector.ROW_FACTORS]);
+
+    /** Floats of {@link #FACTORS} per row: {@link #dot2}'s second row keeps its factors from here. */
+    private static final int ROW_FACTORS = 8 + Math.max(8, W);
 
     private Q4_KMantissaVector() {
     }
@@ -140,6 +143,110 @@ final class Q4_KMantissaVector {
             total = total.add(total.rearrange(Vectors.FOLDS[k]));
         }
         return total.lane(0);
+    }
+
+    /**
+     * Rows at {@code offset0} and {@code offset1}, each bit for bit {@link #dot}: both rows' decode and products
+     * interleaved, every load of x shared (one row alone loads as many activations as weights).
+     */
+    static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        int blocks = KQuants.superBlocks(n);
+        float[] f = FACTORS.get();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector sums0 = FloatVector.zero(F);
+        FloatVector sums1 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long blk0 = offset0 + (long) b * BLOCK_BYTES;
+            long blk1 = offset1 + (long) b * BLOCK_BYTES;
+            // each row's header and factors as in dot, written out twice for the reasons given there
+            LongVector header0 = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, blk0 + D, ByteOrder.LITTLE_ENDIAN);
+            LongVector header1 = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, blk1 + D, ByteOrder.LITTLE_ENDIAN);
+            long h00 = header0.lane(0);
+            long h01 = header0.lane(1);
+            long h10 = header1.lane(0);
+            long h11 = header1.lane(1);
+            int dBits0 = (int) h00;
+            int dBits1 = (int) h10;
+            long s00 = (h00 >>> 32) | (h01 << 32);
+            long s10 = (h10 >>> 32) | (h11 << 32);
+            int s08 = (int) (h01 >>> 32);
+            int s18 = (int) (h11 >>> 32);
+            ByteVector scaleBytes0 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s00, s08)).reinterpretAsBytes();
+            ByteVector minBytes0 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s00, s08)).reinterpretAsBytes();
+            ByteVector scaleBytes1 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s10, s18)).reinterpretAsBytes();
+            ByteVector minBytes1 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s10, s18)).reinterpretAsBytes();
+            float d160 = 16 * lowHalf(dBits0);
+            float d161 = 16 * lowHalf(dBits1);
+            float dmin0 = highHalf(dBits0);
+            float dmin1 = highHalf(dBits1);
+            for (int p = 0; p * W < 8; p++) {
+                ((FloatVector) scaleBytes0.convertShape(VectorOperators.B2F, F, p)).mul(d160).intoArray(f, p * W);
+                ((FloatVector) scaleBytes1.convertShape(VectorOperators.B2F, F, p)).mul(d161).intoArray(f, ROW_FACTORS + p * W);
+            }
+            for (int p = 0; p * W < 8; p++) {
+                ((FloatVector) minBytes0.convertShape(VectorOperators.B2F, F, p)).mul(dmin0).intoArray(f, 8 + p * W);
+                ((FloatVector) minBytes1.convertShape(VectorOperators.B2F, F, p)).mul(dmin1).intoArray(f, ROW_FACTORS + 8 + p * W);
+            }
+            int xSums = n + 16 * b;
+            for (int c = 0; c < 16; c += W) {
+                FloatVector xs = FloatVector.fromArray(F, x, xSums + c);
+                sums0 = FloatVector.fromArray(F, f, c).fma(xs, sums0);
+                sums1 = FloatVector.fromArray(F, f, ROW_FACTORS + c).fma(xs, sums1);
+            }
+            FloatVector scales0 = FloatVector.fromArray(F, f, 0);
+            FloatVector scales1 = FloatVector.fromArray(F, f, ROW_FACTORS);
+            for (int h = 0; h < LOADS; h++) {
+                IntVector v0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
+                IntVector v1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
+                int xh = b * QK_K + 8 * W * h;
+                FloatVector xp = FloatVector.fromArray(F, x, xh);
+                FloatVector lo0 = v0.lanewise(VectorOperators.LSHL, 19).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().mul(xp);
+                FloatVector lo1 = v1.lanewise(VectorOperators.LSHL, 19).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().mul(xp);
+                xp = FloatVector.fromArray(F, x, xh + W);
+                lo0 = v0.lanewise(VectorOperators.LSHL, 11).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo0);
+                lo1 = v1.lanewise(VectorOperators.LSHL, 11).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo1);
+                xp = FloatVector.fromArray(F, x, xh + 2 * W);
+                lo0 = v0.lanewise(VectorOperators.LSHL, 3).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo0);
+                lo1 = v1.lanewise(VectorOperators.LSHL, 3).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo1);
+                xp = FloatVector.fromArray(F, x, xh + 3 * W);
+                lo0 = v0.lanewise(VectorOperators.LSHR, 5).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo0);
+                lo1 = v1.lanewise(VectorOperators.LSHR, 5).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo1);
+                xp = FloatVector.fromArray(F, x, xh + 4 * W);
+                FloatVector hi0 = v0.lanewise(VectorOperators.LSHL, 15).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().mul(xp);
+                FloatVector hi1 = v1.lanewise(VectorOperators.LSHL, 15).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().mul(xp);
+                xp = FloatVector.fromArray(F, x, xh + 5 * W);
+                hi0 = v0.lanewise(VectorOperators.LSHL, 7).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
+                hi1 = v1.lanewise(VectorOperators.LSHL, 7).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
+                xp = FloatVector.fromArray(F, x, xh + 6 * W);
+                hi0 = v0.lanewise(VectorOperators.LSHR, 1).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
+                hi1 = v1.lanewise(VectorOperators.LSHR, 1).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
+                xp = FloatVector.fromArray(F, x, xh + 7 * W);
+                hi0 = v0.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
+                hi1 = v1.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
+                if (W == 16) {
+                    acc0 = lo0.fma(scales0.rearrange(SCALE_LANES[2 * h]), acc0);
+                    acc0 = hi0.fma(scales0.rearrange(SCALE_LANES[2 * h + 1]), acc0);
+                    acc1 = lo1.fma(scales1.rearrange(SCALE_LANES[2 * h]), acc1);
+                    acc1 = hi1.fma(scales1.rearrange(SCALE_LANES[2 * h + 1]), acc1);
+                } else {
+                    int sub = 2 * (BYTES * h / 32);
+                    acc0 = lo0.fma(FloatVector.broadcast(F, f[sub]), acc0);
+                    acc0 = hi0.fma(FloatVector.broadcast(F, f[sub + 1]), acc0);
+                    acc1 = lo1.fma(FloatVector.broadcast(F, f[ROW_FACTORS + sub]), acc1);
+                    acc1 = hi1.fma(FloatVector.broadcast(F, f[ROW_FACTORS + sub + 1]), acc1);
+                }
+            }
+        }
+        // Vectors.sum2's folds written out (see dot); the same folds in the same order, so the same bits
+        FloatVector a = acc0.sub(sums0);
+        FloatVector c = acc1.sub(sums1);
+        FloatVector v = a.add(a.rearrange(Vectors.FOLDS[0])).blend(c.add(c.rearrange(Vectors.FOLDS[0])), Vectors.UPPER_HALF);
+        for (int k = 1; k < Vectors.FOLDS.length; k++) {
+            v = v.add(v.rearrange(Vectors.FOLDS[k]));
+        }
+        out[out0] = v.lane(0);
+        out[out1] = v.lane(W / 2);
     }
 
     /** Lane l of word vector h, nibble k: sub-block 2·(level byte / 32) + k, whose factor is scale lane of that index. */
