@@ -72,7 +72,7 @@ final class Q2_KVector {
     /**
      * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the rows
      * take turns through one copy of the decode, and the accumulators swap places on each turn (as in
-     * Q6_KWideVector.dot2_512). The 16 scale bytes of each row are read as two longs per super-block.
+     * Q6_K's wide pair kernel before session 10). The 16 scale bytes of each row are read as two longs per super-block.
      */
     static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
         int blocks = KQuants.superBlocks(n);

@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q2_K · F32 at 256 bits, as {@link Q6_KWideVector}: the 32 levels of two 16-value sub-blocks made per step
+ * Q2_K · F32 at 256 bits, as Q6_K's wide kernel did before session 10: the 32 levels of two 16-value sub-blocks made per step
  * (bit pair {@code t % 4} of the 32 qs bytes at {@code 32·(t / 4)}: sub-blocks 2t and 2t + 1), staged in a
  * per-thread array and widened 8 at a time; each weight is then q·(d·scale) − dmin·min in one fused
  * multiply-add.

@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q3_K · F32 at 256 and 512 bits, as {@link Q6_KWideVector}: a register of levels q − 4 made per step with 32-bit
+ * Q3_K · F32 at 256 and 512 bits, as Q6_K's wide kernel did before session 10: a register of levels q − 4 made per step with 32-bit
  * lane ops, staged in a per-thread array and widened a quarter at a time, one row at a time.
  * <ul>
  * <li>256 bits: step t (0..7) takes bit pair {@code t % 4} of the 32 qs bytes at {@code 32·(t / 4)} and bit t of

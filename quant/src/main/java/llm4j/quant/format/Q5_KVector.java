@@ -80,7 +80,7 @@ final class Q5_KVector {
     /**
      * Rows at {@code offset0} and {@code offset1} (x from index 0), each bit for bit {@link #dot}: the rows
      * take turns through one copy of the decode, and the accumulators of the row whose turn it is swap places
-     * with the other row's on each turn (as in Q6_KWideVector.dot2_512). Used at 512 bits only (see
+     * with the other row's on each turn (as Q6_K's wide pair kernel did before session 10). Used at 512 bits only (see
      * {@link Q5_KFormat#vectorPairKernel()}).
      */
     static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {

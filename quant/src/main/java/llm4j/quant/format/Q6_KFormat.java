@@ -11,6 +11,7 @@ import static llm4j.quant.format.KQuants.u8;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
@@ -158,11 +159,7 @@ public final class Q6_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return switch (KVectors.W) {
-            case 16 -> Q6_KWideVector::dot512;
-            case 8 -> Q6_KWideVector::dot256;
-            default -> Q6_KVector::dot;
-        };
+        return KVectors.W >= 8 ? Q6_KMantissaVector::dot : Q6_KVector::dot;
     }
 
     /**
@@ -173,7 +170,13 @@ public final class Q6_KFormat implements QuantFormat {
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return KVectors.W == 16 ? Q6_KWideVector::dot2_512 : null;
+        return KVectors.W >= 8 ? Q6_KMantissaVector::dot2 : null;
+    }
+
+    /** The order {@link Q6_KMantissaVector} reads activations in, with each sub-block's Σx (256 and 512 bits). */
+    @Override
+    public ActivationLayout vectorLayout() {
+        return KVectors.W >= 8 ? SixBitWordLayout.INSTANCE : null;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·(q − 32); sums in double. */

@@ -23,7 +23,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Q6_K · F32 with the Vector API at 128 bits (256 and 512 bits: {@link Q6_KWideVector}), and the vector
+ * Q6_K · F32 with the Vector API at 128 bits (256 and 512 bits: {@link Q6_KMantissaVector}), and the vector
  * panel decoder at every width. One 16-byte chunk of ql at a time: its low nibbles are values of one
  * 16-value sub-block and its high nibbles of the sub-block four later, and both take their fifth and
  * sixth bits from the same 16 qh bytes. The levels q − 32 are built in byte lanes, Σ(q − 32)·x of each
