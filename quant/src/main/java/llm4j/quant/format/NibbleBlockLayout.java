@@ -1,8 +1,10 @@
 package llm4j.quant.format;
 
+import static llm4j.quant.format.KVectors.F;
 import static llm4j.quant.format.KVectors.W;
 import static llm4j.quant.format.LegacyBlocks.QK;
 
+import jdk.incubator.vector.FloatVector;
 import llm4j.quant.ActivationLayout;
 
 /**
@@ -25,6 +27,17 @@ final class NibbleBlockLayout implements ActivationLayout {
 
     /** Floats per group: 8 nibble positions and the sums, W lanes each. */
     static final int GROUP_FLOATS = 9 * W;
+
+    /** GATHER[p·W + l]: the group's activation at lane l of nibble position p (4·high + byte). */
+    private static final int[] GATHER = new int[8 * W];
+
+    static {
+        for (int p = 0; p < 8; p++) {
+            for (int l = 0; l < W; l++) {
+                GATHER[p * W + l] = QK * (l / 4) + 4 * (l % 4) + p % 4 + 16 * (p / 4);
+            }
+        }
+    }
 
     private NibbleBlockLayout() {
     }
@@ -56,7 +69,24 @@ final class NibbleBlockLayout implements ActivationLayout {
             System.arraycopy(x, xOffset, out, 0, n);
             return;
         }
-        for (int g = 0, groups = groups(blocks); g < groups; g++) {
+        int groups = groups(blocks);
+        // whole groups by gathers (one vgatherdps per vector), this thread making it for every product it runs:
+        // the scalar loop took 3.0 µs at 2048 columns, 0.5 at 576, a tenth of a 135M token at two threads
+        int whole = blocks / GROUP;
+        for (int g = 0; g < whole; g++) {
+            int from = xOffset + g * GROUP * QK;
+            int base = g * GROUP_FLOATS;
+            FloatVector sum = FloatVector.fromArray(F, x, from, GATHER, 0);
+            sum.intoArray(out, base);
+            for (int p = 1; p < 8; p++) {
+                FloatVector v = FloatVector.fromArray(F, x, from, GATHER, p * W);
+                v.intoArray(out, base + p * W);
+                sum = sum.add(v);
+            }
+            sum.intoArray(out, base + 8 * W);
+        }
+        if (whole < groups) { // the last group, moved back to end with the row
+            int g = whole;
             int first = groupStart(g, blocks);
             int base = g * GROUP_FLOATS;
             for (int l = 0; l < W; l++) {

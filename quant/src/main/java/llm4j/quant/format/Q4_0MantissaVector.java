@@ -23,13 +23,21 @@ import llm4j.quant.kernel.Q4_0Kernel;
  * Q4_0 · F32 with each nibble put straight into a float's mantissa, as {@link Q4_KMantissaVector} does: a level q
  * at bits 19..22 under the exponent of 1.0 is f = 1 + q/16, so (q − 8)·d = 16·d·(f − 1.5) and a block's
  * <pre>  Σ (q − 8)·d·x  =  16·d · (Σ f·x − 1.5·Σx)</pre>
- * One vector of 32-bit words covers W/4 blocks (a group, {@link NibbleBlockLayout}): block k's 16 level bytes come
- * from a load that starts 2k bytes further on, blended into lanes 4k..4k+3, since the blocks' 18-byte stride puts
- * a 2-byte scale between their levels. The W/4 fp16 scales come from one load of the group's first 4W bytes: a
- * lane shuffle and a per-lane shift put each block's scale in the top half of its lanes, and two masks and a
- * multiply by 2^112 turn fp16 bits into a float (an exponent re-bias, exact for normal and subnormal halves; an
- * infinite or NaN scale reads as a large finite one). Per group and row: W/4 loads, 15 integer ops for 8 vectors
- * of weights, 9 FMAs, the scale's 6 ops; no widening from bytes and no int-to-float conversion.
+ * One vector of 32-bit words covers W/4 blocks (a group, {@link NibbleBlockLayout}); the blocks' 18-byte stride
+ * puts a 2-byte scale between their levels, so the words have to be gathered:
+ * <ul>
+ * <li>16 lanes (AVX-512): the group's 72 bytes as two loads of 16-bit halves (at bytes 0 and 8), one two-vector
+ *     permute ({@code vpermt2w}) for the 4 blocks' levels and one permute of the first load for their scales.</li>
+ * <li>8 and 4 lanes: block k's levels from a load 2k bytes further on, blended into lanes 4k..4k+3, and the scales
+ *     from a load of the group's first 4W bytes by a lane shuffle and a per-lane shift (AVX2 has no 16-bit
+ *     permute).</li>
+ * </ul>
+ * Either way each lane ends with its block's fp16 scale in its top half, and two masks and a multiply by 2^112
+ * make it a float (an exponent re-bias, exact for normal and subnormal halves; an infinite or NaN scale reads as a
+ * large finite one). Each of the 8 nibble positions is then a shift and a mask-and-or from a vector of weights, and
+ * the low and high nibbles sum in two chains (one chain of 9 FMAs paced the loop: 14.5 against 15.9 Gweights/s).
+ * KQuantThroughput, 2048 columns, against the per-block kernel: 19.2 against 16.3 Gweights/s at 512 bits, 14.8
+ * against 13.0 at 256, 7.4 against 4.8 at 128 (docs/kernels-legacy.md, session 10).
  */
 final class Q4_0MantissaVector {
 
@@ -40,6 +48,8 @@ final class Q4_0MantissaVector {
 
     private static final IntVector MANTISSA_TOP4 = IntVector.broadcast(WORDS, 0x00780000);
     private static final IntVector ONE = IntVector.broadcast(WORDS, Float.floatToRawIntBits(1f));
+    /** Where a shifted word gives way to 1.0's bits: everything but the mantissa's top 4 bits. */
+    private static final IntVector OUTSIDE_TOP4 = IntVector.broadcast(WORDS, ~0x00780000);
     private static final IntVector SIGN = IntVector.broadcast(WORDS, 0x80000000);
     /** The 5 exponent and 10 mantissa bits of a half in its float position, once shifted down from bits 16..31. */
     private static final IntVector EXPONENT_MANTISSA = IntVector.broadcast(WORDS, 0x0FFFE000);
@@ -122,28 +132,33 @@ final class Q4_0MantissaVector {
             int xg = xOffset + g * GROUP_FLOATS;
             // two chains of products (low and high nibbles), so that one FMA's latency does not pace the loop
             FloatVector lo = FloatVector.fromArray(F, x, xg + 8 * W).mul(-1.5f);
-            lo = v.lanewise(VectorOperators.LSHL, 19).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            lo = v.lanewise(VectorOperators.LSHL, 19).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg), lo);
-            lo = v.lanewise(VectorOperators.LSHL, 11).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            lo = v.lanewise(VectorOperators.LSHL, 11).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg + W), lo);
-            lo = v.lanewise(VectorOperators.LSHL, 3).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            lo = v.lanewise(VectorOperators.LSHL, 3).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg + 2 * W), lo);
-            lo = v.lanewise(VectorOperators.LSHR, 5).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            lo = v.lanewise(VectorOperators.LSHR, 5).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg + 3 * W), lo);
-            FloatVector hi = v.lanewise(VectorOperators.LSHL, 15).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            FloatVector hi = v.lanewise(VectorOperators.LSHL, 15).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .mul(FloatVector.fromArray(F, x, xg + 4 * W));
-            hi = v.lanewise(VectorOperators.LSHL, 7).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            hi = v.lanewise(VectorOperators.LSHL, 7).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg + 5 * W), hi);
-            hi = v.lanewise(VectorOperators.LSHR, 1).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            hi = v.lanewise(VectorOperators.LSHR, 1).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg + 6 * W), hi);
-            hi = v.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
+            hi = v.lanewise(VectorOperators.LSHR, 9).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, xg + 7 * W), hi);
             acc = lo.add(hi).fma(d16, acc);
         }
         // Vectors.sum's folds written out: parsed last, a call to it is past C2's node cut-off and boxes its argument
         FloatVector total = FloatVector.zero(F).add(acc);
-        for (int k = 0; k < Vectors.FOLDS.length; k++) {
-            total = total.add(total.rearrange(Vectors.FOLDS[k]));
+        total = total.add(total.rearrange(Vectors.FOLD_0));
+        total = total.add(total.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            total = total.add(total.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            total = total.add(total.rearrange(Vectors.FOLD_3));
         }
         return total.lane(0);
     }
@@ -192,38 +207,42 @@ final class Q4_0MantissaVector {
             int xg = g * GROUP_FLOATS;
             FloatVector xs = FloatVector.fromArray(F, x, xg + 8 * W).mul(-1.5f);
             FloatVector xp = FloatVector.fromArray(F, x, xg);
-            FloatVector lo0 = v0.lanewise(VectorOperators.LSHL, 19).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, xs);
-            FloatVector lo1 = v1.lanewise(VectorOperators.LSHL, 19).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, xs);
+            FloatVector lo0 = v0.lanewise(VectorOperators.LSHL, 19).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, xs);
+            FloatVector lo1 = v1.lanewise(VectorOperators.LSHL, 19).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, xs);
             xp = FloatVector.fromArray(F, x, xg + W);
-            lo0 = v0.lanewise(VectorOperators.LSHL, 11).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo0);
-            lo1 = v1.lanewise(VectorOperators.LSHL, 11).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo1);
+            lo0 = v0.lanewise(VectorOperators.LSHL, 11).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, lo0);
+            lo1 = v1.lanewise(VectorOperators.LSHL, 11).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, lo1);
             xp = FloatVector.fromArray(F, x, xg + 2 * W);
-            lo0 = v0.lanewise(VectorOperators.LSHL, 3).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo0);
-            lo1 = v1.lanewise(VectorOperators.LSHL, 3).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo1);
+            lo0 = v0.lanewise(VectorOperators.LSHL, 3).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, lo0);
+            lo1 = v1.lanewise(VectorOperators.LSHL, 3).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, lo1);
             xp = FloatVector.fromArray(F, x, xg + 3 * W);
-            lo0 = v0.lanewise(VectorOperators.LSHR, 5).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo0);
-            lo1 = v1.lanewise(VectorOperators.LSHR, 5).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, lo1);
+            lo0 = v0.lanewise(VectorOperators.LSHR, 5).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, lo0);
+            lo1 = v1.lanewise(VectorOperators.LSHR, 5).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, lo1);
             xp = FloatVector.fromArray(F, x, xg + 4 * W);
-            FloatVector hi0 = v0.lanewise(VectorOperators.LSHL, 15).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().mul(xp);
-            FloatVector hi1 = v1.lanewise(VectorOperators.LSHL, 15).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().mul(xp);
+            FloatVector hi0 = v0.lanewise(VectorOperators.LSHL, 15).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().mul(xp);
+            FloatVector hi1 = v1.lanewise(VectorOperators.LSHL, 15).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().mul(xp);
             xp = FloatVector.fromArray(F, x, xg + 5 * W);
-            hi0 = v0.lanewise(VectorOperators.LSHL, 7).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
-            hi1 = v1.lanewise(VectorOperators.LSHL, 7).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
+            hi0 = v0.lanewise(VectorOperators.LSHL, 7).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, hi0);
+            hi1 = v1.lanewise(VectorOperators.LSHL, 7).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, hi1);
             xp = FloatVector.fromArray(F, x, xg + 6 * W);
-            hi0 = v0.lanewise(VectorOperators.LSHR, 1).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
-            hi1 = v1.lanewise(VectorOperators.LSHR, 1).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
+            hi0 = v0.lanewise(VectorOperators.LSHR, 1).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, hi0);
+            hi1 = v1.lanewise(VectorOperators.LSHR, 1).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, hi1);
             xp = FloatVector.fromArray(F, x, xg + 7 * W);
-            hi0 = v0.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
-            hi1 = v1.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
+            hi0 = v0.lanewise(VectorOperators.LSHR, 9).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, hi0);
+            hi1 = v1.lanewise(VectorOperators.LSHR, 9).bitwiseBlend(ONE, OUTSIDE_TOP4).reinterpretAsFloats().fma(xp, hi1);
             acc0 = lo0.add(hi0).fma(d0, acc0);
             acc1 = lo1.add(hi1).fma(d1, acc1);
         }
         // Vectors.sum2's folds written out, for the reason dot gives; the same folds in the same order, so the same bits
         FloatVector a = FloatVector.zero(F).add(acc0);
         FloatVector b = FloatVector.zero(F).add(acc1);
-        FloatVector v = a.add(a.rearrange(Vectors.FOLDS[0])).blend(b.add(b.rearrange(Vectors.FOLDS[0])), Vectors.UPPER_HALF);
-        for (int k = 1; k < Vectors.FOLDS.length; k++) {
-            v = v.add(v.rearrange(Vectors.FOLDS[k]));
+        FloatVector v = a.add(a.rearrange(Vectors.FOLD_0)).blend(b.add(b.rearrange(Vectors.FOLD_0)), Vectors.UPPER_HALF);
+        v = v.add(v.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            v = v.add(v.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            v = v.add(v.rearrange(Vectors.FOLD_3));
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(W / 2);

@@ -71,13 +71,14 @@ public final class Q4_KFormat implements QuantFormat {
     }
 
     /**
-     * Crossover with the pair kernels measured between 12 and 16 tokens on the 1B Q4_K_M file (all Q4_K and Q6_K):
-     * pp12 8.4 tiled against 8.6 token by token, pp16 12.2 against 8.6 at one thread; 15.7/19.2 and 23.0/18.6 at
-     * two (docs/performance.md, "Short prompts").
+     * Crossover with the pair kernels on the 1B Q4_K_M file (all Q4_K and Q6_K), at one thread and 512 bits: 16
+     * tokens while the rows went through the older kernels (docs/performance.md, "Short prompts"), 24 since the
+     * mantissa pair kernels (session 10: pp16 14.3-15.0 token by token against 12.5-12.9 tiled, pp20 14.5-14.7
+     * against 12.9, pp24 14.0-14.7 against 17.1-17.4).
      */
     @Override
     public int tiledMinBatch() {
-        return 16;
+        return 24;
     }
 
     @Override

@@ -139,8 +139,13 @@ final class Q4_KMantissaVector {
         }
         // Vectors.sum's folds written out: parsed last, a call to it is past C2's node cut-off and boxes its argument
         FloatVector total = acc.sub(sums);
-        for (int k = 0; k < Vectors.FOLDS.length; k++) {
-            total = total.add(total.rearrange(Vectors.FOLDS[k]));
+        total = total.add(total.rearrange(Vectors.FOLD_0));
+        total = total.add(total.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            total = total.add(total.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            total = total.add(total.rearrange(Vectors.FOLD_3));
         }
         return total.lane(0);
     }
@@ -241,9 +246,13 @@ final class Q4_KMantissaVector {
         // Vectors.sum2's folds written out (see dot); the same folds in the same order, so the same bits
         FloatVector a = acc0.sub(sums0);
         FloatVector c = acc1.sub(sums1);
-        FloatVector v = a.add(a.rearrange(Vectors.FOLDS[0])).blend(c.add(c.rearrange(Vectors.FOLDS[0])), Vectors.UPPER_HALF);
-        for (int k = 1; k < Vectors.FOLDS.length; k++) {
-            v = v.add(v.rearrange(Vectors.FOLDS[k]));
+        FloatVector v = a.add(a.rearrange(Vectors.FOLD_0)).blend(c.add(c.rearrange(Vectors.FOLD_0)), Vectors.UPPER_HALF);
+        v = v.add(v.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            v = v.add(v.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            v = v.add(v.rearrange(Vectors.FOLD_3));
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(W / 2);

@@ -111,8 +111,13 @@ final class Q5_KMantissaVector {
         }
         // Vectors.sum's folds written out (see Q4_KMantissaVector)
         FloatVector total = acc.sub(sums);
-        for (int k = 0; k < Vectors.FOLDS.length; k++) {
-            total = total.add(total.rearrange(Vectors.FOLDS[k]));
+        total = total.add(total.rearrange(Vectors.FOLD_0));
+        total = total.add(total.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            total = total.add(total.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            total = total.add(total.rearrange(Vectors.FOLD_3));
         }
         return total.lane(0);
     }

@@ -140,9 +140,13 @@ final class Q5_KVector {
         // and box both vectors, which in some processes left the 1B Q4_K_M file at 5.6-6.6 instead of 7-9 tokens/s
         FloatVector a = acc.sub(minAcc);
         FloatVector b = otherAcc.sub(otherMinAcc);
-        FloatVector v = a.add(a.rearrange(Vectors.FOLDS[0])).blend(b.add(b.rearrange(Vectors.FOLDS[0])), Vectors.UPPER_HALF);
-        for (int k = 1; k < Vectors.FOLDS.length; k++) {
-            v = v.add(v.rearrange(Vectors.FOLDS[k]));
+        FloatVector v = a.add(a.rearrange(Vectors.FOLD_0)).blend(b.add(b.rearrange(Vectors.FOLD_0)), Vectors.UPPER_HALF);
+        v = v.add(v.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            v = v.add(v.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            v = v.add(v.rearrange(Vectors.FOLD_3));
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(F.length() / 2);

@@ -31,7 +31,10 @@ import llm4j.quant.Vectors;
  * over, masked off later), and then each byte position is a shift and a mask-and-or away from a vector of floats.
  * At 16 lanes the qh vector spans both halves, so the ql words are regrouped to match by two-vector permutes
  * ({@code vpermt2d}). The activations come in the matching order with each sub-block's Σx ({@link SixBitWordLayout}).
- * At 128 bits {@link Q6_KVector} stays.
+ * The kinds are decoded in the order 0, 2, 1, 3, so that the ql words of values 0..31 are dead before those of
+ * 32..63 are used: in the order 0..3 C2 kept both live and spilled (9.2 against 11.4 Gweights/s at 256 bits).
+ * KQuantThroughput, 2048 columns, against the wide byte-lane kernel this replaced: 10.7 against 8.9 Gweights/s at
+ * 512 bits, 11.4 against 7.2 at 256 (docs/kernels-kquants.md, session 10). At 128 bits {@link Q6_KVector} stays.
  */
 final class Q6_KMantissaVector {
 
@@ -141,8 +144,13 @@ final class Q6_KMantissaVector {
         }
         // Vectors.sum's folds written out: parsed last, a call to it is past C2's node cut-off and boxes its argument
         FloatVector total = acc.sub(sums.mul(1.5f));
-        for (int k = 0; k < Vectors.FOLDS.length; k++) {
-            total = total.add(total.rearrange(Vectors.FOLDS[k]));
+        total = total.add(total.rearrange(Vectors.FOLD_0));
+        total = total.add(total.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            total = total.add(total.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            total = total.add(total.rearrange(Vectors.FOLD_3));
         }
         return total.lane(0);
     }
@@ -276,9 +284,13 @@ final class Q6_KMantissaVector {
         // Vectors.sum2's folds written out (see dot); the same folds in the same order, so the same bits
         FloatVector a = acc0.sub(sums0.mul(1.5f));
         FloatVector c = acc1.sub(sums1.mul(1.5f));
-        FloatVector v = a.add(a.rearrange(Vectors.FOLDS[0])).blend(c.add(c.rearrange(Vectors.FOLDS[0])), Vectors.UPPER_HALF);
-        for (int k = 1; k < Vectors.FOLDS.length; k++) {
-            v = v.add(v.rearrange(Vectors.FOLDS[k]));
+        FloatVector v = a.add(a.rearrange(Vectors.FOLD_0)).blend(c.add(c.rearrange(Vectors.FOLD_0)), Vectors.UPPER_HALF);
+        v = v.add(v.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            v = v.add(v.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            v = v.add(v.rearrange(Vectors.FOLD_3));
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(W / 2);

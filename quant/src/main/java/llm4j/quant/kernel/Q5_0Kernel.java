@@ -132,9 +132,13 @@ public final class Q5_0Kernel {
         // boxed both accumulators (96 B per row). Same folds in the same order, so the same bits.
         FloatVector a = FloatVector.zero(F).add(acc0);
         FloatVector b = FloatVector.zero(F).add(acc1);
-        FloatVector v = a.add(a.rearrange(Vectors.FOLDS[0])).blend(b.add(b.rearrange(Vectors.FOLDS[0])), Vectors.UPPER_HALF);
-        for (int k = 1; k < Vectors.FOLDS.length; k++) {
-            v = v.add(v.rearrange(Vectors.FOLDS[k]));
+        FloatVector v = a.add(a.rearrange(Vectors.FOLD_0)).blend(b.add(b.rearrange(Vectors.FOLD_0)), Vectors.UPPER_HALF);
+        v = v.add(v.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            v = v.add(v.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            v = v.add(v.rearrange(Vectors.FOLD_3));
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(L / 2);
