@@ -110,12 +110,12 @@ public final class Q5_KFormat implements QuantFormat {
     }
 
     /**
-     * Only at 512 bits, where the pair loop paid (+27 % at 1536 columns); at 256 bits it was 38 % slower than
-     * one row at a time (0 B/row, so not boxing), at 128 bits no faster.
+     * At 512 bits {@link Q5_KVector}'s pair loop (+27 % at 1536 columns). Below, the mantissa kernel's pairs
+     * (session 10; the byte-lane pair loop had been 38 % slower than one row at 256 bits).
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return KVectors.W < 16 ? null : Q5_KVector::dot2;
+        return KVectors.W < 16 ? Q5_KMantissaVector::dot2 : Q5_KVector::dot2;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·q − dmin·min; sums in double. */

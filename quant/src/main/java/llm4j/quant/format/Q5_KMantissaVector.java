@@ -43,7 +43,7 @@ final class Q5_KMantissaVector {
     private static final IntVector ONE = IntVector.broadcast(WORDS, Float.floatToRawIntBits(1f));
 
     /** Per thread: one super-block's factors, 32·d·scale j at j and dmin·min j at 8 + j. */
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[32]);
 
     private Q5_KMantissaVector() {
     }
@@ -120,5 +120,110 @@ final class Q5_KMantissaVector {
             total = total.add(total.rearrange(Vectors.FOLD_3));
         }
         return total.lane(0);
+    }
+    /**
+     * Rows at {@code offset0} and {@code offset1}, each bit for bit {@link #dot}: both rows' decode interleaved,
+     * every load of x shared (as {@link Q4_KMantissaVector#dot2}). Row 1's factors are at 16 of the per-thread array.
+     */
+    static void dot2(MemorySegment w, long offset0, long offset1, float[] x, int n, float[] out, int out0, int out1) {
+        int blocks = KQuants.superBlocks(n);
+        float[] f = FACTORS.get();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector sums0 = FloatVector.zero(F);
+        FloatVector sums1 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long blk0 = offset0 + (long) b * BLOCK_BYTES;
+            long blk1 = offset1 + (long) b * BLOCK_BYTES;
+            LongVector header0 = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, blk0 + D, ByteOrder.LITTLE_ENDIAN);
+            long h00 = header0.lane(0);
+            long h01 = header0.lane(1);
+            int dBits0 = (int) h00;
+            long s00 = (h00 >>> 32) | (h01 << 32);
+            int s08 = (int) (h01 >>> 32);
+            ByteVector scaleBytes0 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s00, s08)).reinterpretAsBytes();
+            ByteVector minBytes0 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s00, s08)).reinterpretAsBytes();
+            float d320 = 32 * lowHalf(dBits0);
+            float dmin0 = highHalf(dBits0);
+            LongVector header1 = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, blk1 + D, ByteOrder.LITTLE_ENDIAN);
+            long h10 = header1.lane(0);
+            long h11 = header1.lane(1);
+            int dBits1 = (int) h10;
+            long s10 = (h10 >>> 32) | (h11 << 32);
+            int s18 = (int) (h11 >>> 32);
+            ByteVector scaleBytes1 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s10, s18)).reinterpretAsBytes();
+            ByteVector minBytes1 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s10, s18)).reinterpretAsBytes();
+            float d321 = 32 * lowHalf(dBits1);
+            float dmin1 = highHalf(dBits1);
+            for (int p = 0; p * W < 8; p++) {
+                ((FloatVector) scaleBytes0.convertShape(VectorOperators.B2F, F, p)).mul(d320).intoArray(f, p * W);
+                ((FloatVector) minBytes0.convertShape(VectorOperators.B2F, F, p)).mul(dmin0).intoArray(f, 8 + p * W);
+                ((FloatVector) scaleBytes1.convertShape(VectorOperators.B2F, F, p)).mul(d321).intoArray(f, 16 + p * W);
+                ((FloatVector) minBytes1.convertShape(VectorOperators.B2F, F, p)).mul(dmin1).intoArray(f, 24 + p * W);
+            }
+            int xSums = n + 16 * b;
+            for (int c = 0; c < 16; c += W) {
+                FloatVector xs = FloatVector.fromArray(F, x, xSums + c);
+                sums0 = FloatVector.fromArray(F, f, c).fma(xs, sums0);
+                sums1 = FloatVector.fromArray(F, f, 16 + c).fma(xs, sums1);
+            }
+            for (int h = 0; h < LOADS; h++) {
+                int group = BYTES * h / 32;
+                IntVector v0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
+                IntVector qh0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QH + BYTES * h % 32, ByteOrder.LITTLE_ENDIAN);
+                IntVector lo0 = v0.and(NIBBLES)
+                        .or(qh0.lanewise(VectorOperators.LSHR, 2 * group).lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS));
+                IntVector hi0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(qh0.lanewise(VectorOperators.LSHR, 2 * group + 1).lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS));
+                IntVector v1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
+                IntVector qh1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QH + BYTES * h % 32, ByteOrder.LITTLE_ENDIAN);
+                IntVector lo1 = v1.and(NIBBLES)
+                        .or(qh1.lanewise(VectorOperators.LSHR, 2 * group).lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS));
+                IntVector hi1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(qh1.lanewise(VectorOperators.LSHR, 2 * group + 1).lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS));
+                int xh = b * QK_K + 8 * W * h;
+                FloatVector xp = FloatVector.fromArray(F, x, xh);
+                FloatVector sumLo0 = lo0.lanewise(VectorOperators.LSHL, 18).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().mul(xp);
+                FloatVector sumLo1 = lo1.lanewise(VectorOperators.LSHL, 18).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().mul(xp);
+                xp = FloatVector.fromArray(F, x, xh + W);
+                sumLo0 = lo0.lanewise(VectorOperators.LSHL, 10).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumLo0);
+                sumLo1 = lo1.lanewise(VectorOperators.LSHL, 10).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumLo1);
+                xp = FloatVector.fromArray(F, x, xh + 2 * W);
+                sumLo0 = lo0.lanewise(VectorOperators.LSHL, 2).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumLo0);
+                sumLo1 = lo1.lanewise(VectorOperators.LSHL, 2).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumLo1);
+                xp = FloatVector.fromArray(F, x, xh + 3 * W);
+                sumLo0 = lo0.lanewise(VectorOperators.LSHR, 6).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumLo0);
+                sumLo1 = lo1.lanewise(VectorOperators.LSHR, 6).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumLo1);
+                xp = FloatVector.fromArray(F, x, xh + 4 * W);
+                FloatVector sumHi0 = hi0.lanewise(VectorOperators.LSHL, 18).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().mul(xp);
+                FloatVector sumHi1 = hi1.lanewise(VectorOperators.LSHL, 18).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().mul(xp);
+                xp = FloatVector.fromArray(F, x, xh + 5 * W);
+                sumHi0 = hi0.lanewise(VectorOperators.LSHL, 10).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumHi0);
+                sumHi1 = hi1.lanewise(VectorOperators.LSHL, 10).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumHi1);
+                xp = FloatVector.fromArray(F, x, xh + 6 * W);
+                sumHi0 = hi0.lanewise(VectorOperators.LSHL, 2).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumHi0);
+                sumHi1 = hi1.lanewise(VectorOperators.LSHL, 2).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumHi1);
+                xp = FloatVector.fromArray(F, x, xh + 7 * W);
+                sumHi0 = hi0.lanewise(VectorOperators.LSHR, 6).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumHi0);
+                sumHi1 = hi1.lanewise(VectorOperators.LSHR, 6).and(MANTISSA_TOP5).or(ONE).reinterpretAsFloats().fma(xp, sumHi1);
+                acc0 = sumLo0.fma(FloatVector.broadcast(F, f[2 * group]), acc0);
+                acc0 = sumHi0.fma(FloatVector.broadcast(F, f[2 * group + 1]), acc0);
+                acc1 = sumLo1.fma(FloatVector.broadcast(F, f[16 + 2 * group]), acc1);
+                acc1 = sumHi1.fma(FloatVector.broadcast(F, f[16 + 2 * group + 1]), acc1);
+            }
+        }
+        // Vectors.sum2's folds written out (see Q4_KMantissaVector); the same folds in the same order, so the same bits
+        FloatVector a = acc0.sub(sums0);
+        FloatVector c = acc1.sub(sums1);
+        FloatVector v = a.add(a.rearrange(Vectors.FOLD_0)).blend(c.add(c.rearrange(Vectors.FOLD_0)), Vectors.UPPER_HALF);
+        v = v.add(v.rearrange(Vectors.FOLD_1));
+        if (Vectors.FOLDS.length > 2) {
+            v = v.add(v.rearrange(Vectors.FOLD_2));
+        }
+        if (Vectors.FOLDS.length > 3) {
+            v = v.add(v.rearrange(Vectors.FOLD_3));
+        }
+        out[out0] = v.lane(0);
+        out[out1] = v.lane(W / 2);
     }
 }
