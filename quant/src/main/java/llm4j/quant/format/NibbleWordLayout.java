@@ -3,8 +3,6 @@ package llm4j.quant.format;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.W;
 
-import llm4j.quant.ActivationLayout;
-
 /**
  * The activation order of the mantissa kernels ({@link Q4_KMantissaVector}, {@link Q5_KMantissaVector}), whose 128
  * nibble bytes per super-block are read as vectors of 32-bit words: lane l of word vector h holds level bytes
@@ -14,9 +12,7 @@ import llm4j.quant.ActivationLayout;
  * arranged activations come the 8 sub-block sums Σx of each super-block, each twice (16 floats per super-block),
  * for the kernels' min and offset terms.
  */
-final class NibbleWordLayout implements ActivationLayout {
-
-    static final NibbleWordLayout INSTANCE = new NibbleWordLayout();
+final class NibbleWordLayout extends SuperBlockLayout {
 
     /** Level bytes per word vector, and word vectors per super-block. */
     static final int BYTES = 4 * W;
@@ -38,30 +34,10 @@ final class NibbleWordLayout implements ActivationLayout {
         }
     }
 
+    /** Made after ORDER, which its constructor takes. */
+    static final NibbleWordLayout INSTANCE = new NibbleWordLayout();
+
     private NibbleWordLayout() {
-    }
-
-    @Override
-    public int length(int n) {
-        return n + n / QK_K * 16;
-    }
-
-    @Override
-    public void arrange(float[] x, int xOffset, int n, float[] out) {
-        int blocks = KQuants.superBlocks(n);
-        for (int b = 0; b < blocks; b++) {
-            int from = xOffset + b * QK_K;
-            for (int i = 0; i < QK_K; i++) {
-                out[b * QK_K + i] = x[from + ORDER[i]];
-            }
-            for (int s = 0; s < 8; s++) {
-                float sum = 0;
-                for (int i = 0; i < 32; i++) {
-                    sum += x[from + 32 * s + i];
-                }
-                out[n + 16 * b + s] = sum;
-                out[n + 16 * b + 8 + s] = sum;
-            }
-        }
+        super(ORDER, 32, 2);
     }
 }

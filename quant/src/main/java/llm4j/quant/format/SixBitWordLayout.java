@@ -3,8 +3,6 @@ package llm4j.quant.format;
 import static llm4j.quant.format.KQuants.QK_K;
 import static llm4j.quant.format.KVectors.W;
 
-import llm4j.quant.ActivationLayout;
-
 /**
  * The activation order of {@link Q6_KMantissaVector}. Per step h (both halves of a super-block at 16 lanes, half h
  * at 8) the kernel makes 16 vectors of weights: kind k (values 32k + l of a half: ql nibble and qh bit pair) times
@@ -12,9 +10,7 @@ import llm4j.quant.ActivationLayout;
  * l = 4·(i % 8) + j. After the n arranged activations come the 16 sub-block sums Σx of each super-block, in
  * sub-block order, for the kernel's −32 offset.
  */
-final class SixBitWordLayout implements ActivationLayout {
-
-    static final SixBitWordLayout INSTANCE = new SixBitWordLayout();
+final class SixBitWordLayout extends SuperBlockLayout {
 
     /** ORDER[i]: the super-block value that arranged activation i is. */
     private static final int[] ORDER = new int[QK_K];
@@ -32,29 +28,10 @@ final class SixBitWordLayout implements ActivationLayout {
         }
     }
 
+    /** Made after ORDER, which its constructor takes. */
+    static final SixBitWordLayout INSTANCE = new SixBitWordLayout();
+
     private SixBitWordLayout() {
-    }
-
-    @Override
-    public int length(int n) {
-        return n + n / QK_K * 16;
-    }
-
-    @Override
-    public void arrange(float[] x, int xOffset, int n, float[] out) {
-        int blocks = KQuants.superBlocks(n);
-        for (int b = 0; b < blocks; b++) {
-            int from = xOffset + b * QK_K;
-            for (int i = 0; i < QK_K; i++) {
-                out[b * QK_K + i] = x[from + ORDER[i]];
-            }
-            for (int s = 0; s < 16; s++) {
-                float sum = 0;
-                for (int i = 0; i < 16; i++) {
-                    sum += x[from + 16 * s + i];
-                }
-                out[n + 16 * b + s] = sum;
-            }
-        }
+        super(ORDER, 16, 1);
     }
 }
