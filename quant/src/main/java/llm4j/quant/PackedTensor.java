@@ -10,7 +10,7 @@ public final class PackedTensor implements WeightTensor {
 
     /**
      * One token's activations, per thread, grown once: copied out for {@link #matMul}'s short batches (the pair
-     * kernels read x from index 0), or arranged in the kernels' {@link ActivationLayout}.
+     * kernels read x from index 0). Arranged ones come from {@link ArrangedActivations}.
      */
     private static final ThreadLocal<float[]> TOKEN = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -108,17 +108,15 @@ public final class PackedTensor implements WeightTensor {
 
     /** {@code x[xOffset .. xOffset + cols)} in the kernels' layout (or copied as it is), in this thread's buffer. */
     private float[] token(float[] x, int xOffset) {
-        int length = layout != null ? layout.length(cols) : cols;
+        if (layout != null) {
+            return ArrangedActivations.of(layout, x, xOffset, cols);
+        }
         float[] token = TOKEN.get();
-        if (token.length < length) {
-            token = new float[length];
+        if (token.length < cols) {
+            token = new float[cols];
             TOKEN.set(token);
         }
-        if (layout != null) {
-            layout.arrange(x, xOffset, cols, token);
-        } else {
-            System.arraycopy(x, xOffset, token, 0, cols);
-        }
+        System.arraycopy(x, xOffset, token, 0, cols);
         return token;
     }
 
