@@ -48,15 +48,12 @@ final class Q4_KMantissaVector {
     /**
      * At 16 lanes a word vector spans two 32-byte groups of levels, so lanes 0..7 and 8..15 belong to different
      * sub-blocks: their scales come from the super-block's 8 factors by a lane shuffle, one per (load, nibble).
+     * Fields, not an array: C2 knows a static final field's class, not an array element's (see Vectors.FOLD_0).
      */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] SCALE_LANES = new VectorShuffle[W == 16 ? 4 : 0];
-
-    static {
-        for (int i = 0; i < SCALE_LANES.length; i++) {
-            SCALE_LANES[i] = scaleShuffle(i / 2, i % 2);
-        }
-    }
+    private static final VectorShuffle<Float> SCALE_LANES_0 = W == 16 ? scaleShuffle(0, 0) : null;
+    private static final VectorShuffle<Float> SCALE_LANES_1 = W == 16 ? scaleShuffle(0, 1) : null;
+    private static final VectorShuffle<Float> SCALE_LANES_2 = W == 16 ? scaleShuffle(1, 0) : null;
+    private static final VectorShuffle<Float> SCALE_LANES_3 = W == 16 ? scaleShuffle(1, 1) : null;
 
     /**
      * Per thread: one super-block's factors, 16·d·scale j at j and dmin·min j at 8 + j (at 16 lanes the mins'
@@ -128,8 +125,8 @@ final class Q4_KMantissaVector {
                 hi = v.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xh + 7 * W), hi);
                 if (W == 16) {
-                    acc = lo.fma(scales.rearrange(SCALE_LANES[2 * h]), acc);
-                    acc = hi.fma(scales.rearrange(SCALE_LANES[2 * h + 1]), acc);
+                    acc = lo.fma(scales.rearrange(h == 0 ? SCALE_LANES_0 : SCALE_LANES_2), acc);
+                    acc = hi.fma(scales.rearrange(h == 0 ? SCALE_LANES_1 : SCALE_LANES_3), acc);
                 } else { // all lanes in one sub-block: 2·group + nibble
                     int sub = 2 * (BYTES * h / 32);
                     acc = lo.fma(FloatVector.broadcast(F, f[sub]), acc);
@@ -230,10 +227,10 @@ final class Q4_KMantissaVector {
                 hi0 = v0.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi0);
                 hi1 = v1.lanewise(VectorOperators.LSHR, 9).and(MANTISSA_TOP4).or(ONE).reinterpretAsFloats().fma(xp, hi1);
                 if (W == 16) {
-                    acc0 = lo0.fma(scales0.rearrange(SCALE_LANES[2 * h]), acc0);
-                    acc0 = hi0.fma(scales0.rearrange(SCALE_LANES[2 * h + 1]), acc0);
-                    acc1 = lo1.fma(scales1.rearrange(SCALE_LANES[2 * h]), acc1);
-                    acc1 = hi1.fma(scales1.rearrange(SCALE_LANES[2 * h + 1]), acc1);
+                    acc0 = lo0.fma(scales0.rearrange(h == 0 ? SCALE_LANES_0 : SCALE_LANES_2), acc0);
+                    acc0 = hi0.fma(scales0.rearrange(h == 0 ? SCALE_LANES_1 : SCALE_LANES_3), acc0);
+                    acc1 = lo1.fma(scales1.rearrange(h == 0 ? SCALE_LANES_0 : SCALE_LANES_2), acc1);
+                    acc1 = hi1.fma(scales1.rearrange(h == 0 ? SCALE_LANES_1 : SCALE_LANES_3), acc1);
                 } else {
                     int sub = 2 * (BYTES * h / 32);
                     acc0 = lo0.fma(FloatVector.broadcast(F, f[sub]), acc0);

@@ -51,9 +51,15 @@ final class Q6_KMantissaVector {
     private static final IntVector FIRST_RUNS;
     /** 16 lanes: the words of ql bytes 32..63 of each half. */
     private static final IntVector SECOND_RUNS;
-    /** KIND_LANES[k]: lane i's sub-block among the step's factors, for the values 32k + l of its half. */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] KIND_LANES = new VectorShuffle[4];
+    /**
+     * KIND_k: lane i's sub-block among the step's factors, for the values 32k + l of its half. Fields, not an array:
+     * C2 knows a static final field's class, not an array element's, and a rearrange by a shuffle of unknown class
+     * could fail to intrinsify (see Vectors.FOLD_0).
+     */
+    private static final VectorShuffle<Float> KIND_0 = kindLanes(0);
+    private static final VectorShuffle<Float> KIND_1 = kindLanes(1);
+    private static final VectorShuffle<Float> KIND_2 = kindLanes(2);
+    private static final VectorShuffle<Float> KIND_3 = kindLanes(3);
 
     static {
         int[] first = new int[W];
@@ -64,13 +70,14 @@ final class Q6_KMantissaVector {
         }
         FIRST_RUNS = IntVector.fromArray(WORDS, first, 0);
         SECOND_RUNS = IntVector.fromArray(WORDS, second, 0);
-        for (int k = 0; k < 4; k++) {
-            int[] lanes = new int[W];
-            for (int i = 0; i < W; i++) {
-                lanes[i] = (W == 16 ? 8 * (i / 8) : 0) + 2 * k + (i % 8) / 4;
-            }
-            KIND_LANES[k] = VectorShuffle.fromArray(F, lanes, 0);
+    }
+
+    private static VectorShuffle<Float> kindLanes(int k) {
+        int[] lanes = new int[W];
+        for (int i = 0; i < W; i++) {
+            lanes[i] = (W == 16 ? 8 * (i / 8) : 0) + 2 * k + (i % 8) / 4;
         }
+        return VectorShuffle.fromArray(F, lanes, 0);
     }
 
     private Q6_KMantissaVector() {
@@ -118,28 +125,28 @@ final class Q6_KMantissaVector {
                 s0 = k0.lanewise(VectorOperators.LSHL, 9).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + W), s0);
                 s0 = k0.lanewise(VectorOperators.LSHL, 1).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 2 * W), s0);
                 s0 = k0.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 3 * W), s0);
-                acc = s0.fma(factors.rearrange(KIND_LANES[0]), acc);
+                acc = s0.fma(factors.rearrange(KIND_0), acc);
                 // values 32·2 + l of each half: ql high nibbles under qh bit pair 2
                 IntVector k2 = qh.bitwiseBlend(a.lanewise(VectorOperators.LSHR, 4), NIBBLES);
                 FloatVector s2 = k2.lanewise(VectorOperators.LSHL, 17).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xh + 8 * W));
                 s2 = k2.lanewise(VectorOperators.LSHL, 9).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 9 * W), s2);
                 s2 = k2.lanewise(VectorOperators.LSHL, 1).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 10 * W), s2);
                 s2 = k2.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 11 * W), s2);
-                acc = s2.fma(factors.rearrange(KIND_LANES[2]), acc);
+                acc = s2.fma(factors.rearrange(KIND_2), acc);
                 // values 32·1 + l of each half: ql low nibbles under qh bit pair 1
                 IntVector k1 = qh.lanewise(VectorOperators.LSHL, 2).bitwiseBlend(b, NIBBLES);
                 FloatVector s1 = k1.lanewise(VectorOperators.LSHL, 17).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xh + 4 * W));
                 s1 = k1.lanewise(VectorOperators.LSHL, 9).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 5 * W), s1);
                 s1 = k1.lanewise(VectorOperators.LSHL, 1).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 6 * W), s1);
                 s1 = k1.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 7 * W), s1);
-                acc = s1.fma(factors.rearrange(KIND_LANES[1]), acc);
+                acc = s1.fma(factors.rearrange(KIND_1), acc);
                 // values 32·3 + l of each half: ql high nibbles under qh bit pair 3
                 IntVector k3 = qh.lanewise(VectorOperators.LSHR, 2).bitwiseBlend(b.lanewise(VectorOperators.LSHR, 4), NIBBLES);
                 FloatVector s3 = k3.lanewise(VectorOperators.LSHL, 17).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xh + 12 * W));
                 s3 = k3.lanewise(VectorOperators.LSHL, 9).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 13 * W), s3);
                 s3 = k3.lanewise(VectorOperators.LSHL, 1).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 14 * W), s3);
                 s3 = k3.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xh + 15 * W), s3);
-                acc = s3.fma(factors.rearrange(KIND_LANES[3]), acc);
+                acc = s3.fma(factors.rearrange(KIND_3), acc);
             }
         }
         // Vectors.sum's folds written out: parsed last, a call to it is past C2's node cut-off and boxes its argument
@@ -226,8 +233,8 @@ final class Q6_KMantissaVector {
                 xp = FloatVector.fromArray(F, x, xh + 3 * W);
                 s00 = k00.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s00);
                 s10 = k10.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s10);
-                acc0 = s00.fma(factors0.rearrange(KIND_LANES[0]), acc0);
-                acc1 = s10.fma(factors1.rearrange(KIND_LANES[0]), acc1);
+                acc0 = s00.fma(factors0.rearrange(KIND_0), acc0);
+                acc1 = s10.fma(factors1.rearrange(KIND_0), acc1);
                 // values 32·2 + l of each half: ql high nibbles under qh bit pair 2
                 IntVector k02 = qh0.bitwiseBlend(a0.lanewise(VectorOperators.LSHR, 4), NIBBLES);
                 IntVector k12 = qh1.bitwiseBlend(a1.lanewise(VectorOperators.LSHR, 4), NIBBLES);
@@ -243,8 +250,8 @@ final class Q6_KMantissaVector {
                 xp = FloatVector.fromArray(F, x, xh + 11 * W);
                 s02 = k02.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s02);
                 s12 = k12.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s12);
-                acc0 = s02.fma(factors0.rearrange(KIND_LANES[2]), acc0);
-                acc1 = s12.fma(factors1.rearrange(KIND_LANES[2]), acc1);
+                acc0 = s02.fma(factors0.rearrange(KIND_2), acc0);
+                acc1 = s12.fma(factors1.rearrange(KIND_2), acc1);
                 // values 32·1 + l of each half: ql low nibbles under qh bit pair 1
                 IntVector k01 = qh0.lanewise(VectorOperators.LSHL, 2).bitwiseBlend(b0, NIBBLES);
                 IntVector k11 = qh1.lanewise(VectorOperators.LSHL, 2).bitwiseBlend(b1, NIBBLES);
@@ -260,8 +267,8 @@ final class Q6_KMantissaVector {
                 xp = FloatVector.fromArray(F, x, xh + 7 * W);
                 s01 = k01.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s01);
                 s11 = k11.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s11);
-                acc0 = s01.fma(factors0.rearrange(KIND_LANES[1]), acc0);
-                acc1 = s11.fma(factors1.rearrange(KIND_LANES[1]), acc1);
+                acc0 = s01.fma(factors0.rearrange(KIND_1), acc0);
+                acc1 = s11.fma(factors1.rearrange(KIND_1), acc1);
                 // values 32·3 + l of each half: ql high nibbles under qh bit pair 3
                 IntVector k03 = qh0.lanewise(VectorOperators.LSHR, 2).bitwiseBlend(b0.lanewise(VectorOperators.LSHR, 4), NIBBLES);
                 IntVector k13 = qh1.lanewise(VectorOperators.LSHR, 2).bitwiseBlend(b1.lanewise(VectorOperators.LSHR, 4), NIBBLES);
@@ -277,8 +284,8 @@ final class Q6_KMantissaVector {
                 xp = FloatVector.fromArray(F, x, xh + 15 * W);
                 s03 = k03.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s03);
                 s13 = k13.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s13);
-                acc0 = s03.fma(factors0.rearrange(KIND_LANES[3]), acc0);
-                acc1 = s13.fma(factors1.rearrange(KIND_LANES[3]), acc1);
+                acc0 = s03.fma(factors0.rearrange(KIND_3), acc0);
+                acc1 = s13.fma(factors1.rearrange(KIND_3), acc1);
             }
         }
         // Vectors.sum2's folds written out (see dot); the same folds in the same order, so the same bits
