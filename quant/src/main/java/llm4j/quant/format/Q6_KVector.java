@@ -18,9 +18,11 @@ import static llm4j.quant.format.Q6_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q6_K · F32 with the Vector API at 128 bits (256 and 512 bits: {@link Q6_KMantissaVector}), and the vector
@@ -113,7 +115,11 @@ final class Q6_KVector {
 
     /**
      * Decodes {@code n} values into {@code dst} as {@link Q6_KFormat#dequantize} does, bit for bit: (d·scale)·(q − 32)
-     * per value, d·scale first as ggml multiplies. Per half, 32 bytes of ql (twice) and qh give 128 values.
+     * per value, d·scale first as ggml multiplies. Per half, 32 bytes of ql (twice) and qh give 128 values in four
+     * kinds: kind k takes the low (k < 2) or high nibble of ql's bytes 32(k % 2).., and bit pair 2k of qh.
+     * <p>One kind per iteration, written with Vector API calls only: the four kinds written out (through the helpers
+     * above) parsed past C2's inlining cut-off, and the calls left over returned boxed vectors, ~2 kB per value
+     * decoded (JFR; the 1B Q6_K file's prefill 21-29 against 35 tokens/s after, docs/kernels-kquants.md).
      */
     static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
         int blocks = KQuants.superBlocks(n);
@@ -121,18 +127,23 @@ final class Q6_KVector {
             long blk = offset + (long) b * BLOCK_BYTES;
             float d = Float.float16ToFloat(w.get(LE_SHORT, blk + D));
             for (int half = 0; half < 2; half++) {
-                long ql = blk + QL + 64 * half;
-                long qh = blk + QH + 32 * half;
                 int out = dstOffset + b * QK_K + 128 * half;
                 for (int l = 0; l < 32; l += BL) {
-                    long sc = blk + SCALES + 8 * half + l / 16; // values l.. are sub-block 8·half + l/16, +2, +4, +6
-                    ByteVector a = load(w, ql + l);
-                    ByteVector c = load(w, ql + 32 + l);
-                    ByteVector h = load(w, qh + l);
-                    floats(lowLevels(a, h, 0), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc)).intoArray(dst, out + l);
-                    floats(lowLevels(c, h, 2), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 2)).intoArray(dst, out + 32 + l);
-                    floats(highLevels(a, h, 0), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 4)).intoArray(dst, out + 64 + l);
-                    floats(highLevels(c, h, 2), 0).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 6)).intoArray(dst, out + 96 + l);
+                    // values l.. of kind k are sub-block 8·half + l/16 + 2k
+                    long sc = blk + SCALES + 8 * half + l / 16;
+                    ByteVector h = ByteVector.fromMemorySegment(KVectors.B, w, blk + QH + 32 * half + l, ByteOrder.LITTLE_ENDIAN);
+                    for (int k = 0; k < 4; k++) {
+                        ByteVector q = ByteVector.fromMemorySegment(KVectors.B, w, blk + QL + 64 * half + 32 * (k & 1) + l,
+                                ByteOrder.LITTLE_ENDIAN);
+                        // 16-bit shifts (x86 has no byte shift); the masks drop the bits that crossed bytes
+                        ByteVector nibble = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (k >> 1))
+                                .reinterpretAsBytes().and(LOW_NIBBLE);
+                        ByteVector top = h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * k)
+                                .lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and(PAIR_ON_TOP);
+                        ((FloatVector) nibble.or(top).sub(BIAS).convertShape(VectorOperators.B2F, F, 0))
+                                .mul(d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k))
+                                .intoArray(dst, out + 32 * k + l);
+                    }
                 }
             }
         }
