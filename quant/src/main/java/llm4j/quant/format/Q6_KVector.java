@@ -119,7 +119,7 @@ final class Q6_KVector {
      * kinds: kind k takes the low (k < 2) or high nibble of ql's bytes 32(k % 2).., and bit pair 2k of qh.
      * <p>One kind per iteration, written with Vector API calls only: the four kinds written out (through the helpers
      * above) parsed past C2's inlining cut-off, and the calls left over returned boxed vectors, ~2 kB per value
-     * decoded (JFR; the 1B Q6_K file's prefill 21-29 against 35 tokens/s after, docs/kernels-kquants.md).
+     * decoded (JFR; the 1B Q6_K file's pp128 at t=1 went from 27.6-28.7 to 30.7-31.9 tokens/s).
      */
     static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
         int blocks = KQuants.superBlocks(n);
