@@ -25,11 +25,14 @@ import llm4j.quant.WeightTensors;
  * {@code -Dllm4j.kernels=scalar} times the scalar oracles instead; {@code -Dcols=1536} another row
  * length (a multiple of 256); {@code -Drows=32768} a matrix larger than the L3 cache (the default 1,024 rows
  * mostly stay in L2, which can flatter a kernel whose loads the prefetchers follow badly from DRAM). Any type name works, legacy ones too (Q4_0, Q4_1, Q5_0, Q8_0).
+ * {@code -Dop=dequantize} times the prefill panel decoder ({@code vectorDequantize}, one row at a time) instead
+ * of the matrix-vector product.
  */
 public final class KQuantThroughput {
 
     private static final int ROWS = Integer.getInteger("rows", 1024);
     private static final int COLS = Integer.getInteger("cols", 4096);
+    private static final boolean DEQUANTIZE = "dequantize".equals(System.getProperty("op"));
 
     private KQuantThroughput() {
     }
@@ -54,8 +57,9 @@ public final class KQuantThroughput {
                 MemorySegment packed = arena.allocate(type.bytesFor((long) ROWS * COLS), 64);
                 QuantFormats.of(type).quantize(source, 0, source.length, packed, 0);
                 WeightTensor w = WeightTensors.wrap(type, packed, ROWS, COLS);
+                float[] row = new float[COLS];
                 for (long end = System.nanoTime() + 3_000_000_000L; System.nanoTime() < end; ) {
-                    w.matVec(x, out, 0, ROWS); // warm-up: lets C2 compile the kernel
+                    run(w, x, out, row); // warm-up: lets C2 compile the kernel
                 }
                 double best = 0;
                 long allocated = 0;
@@ -65,7 +69,7 @@ public final class KQuantThroughput {
                     long cpu0 = threads.getCurrentThreadCpuTime();
                     int calls = 0;
                     do {
-                        w.matVec(x, out, 0, ROWS);
+                        run(w, x, out, row);
                         calls++;
                     } while (threads.getCurrentThreadCpuTime() - cpu0 < 200_000_000L);
                     long cpu = threads.getCurrentThreadCpuTime() - cpu0;
@@ -74,8 +78,18 @@ public final class KQuantThroughput {
                     best = Math.max(best, (double) w.byteSize() * calls / cpu);
                 }
                 System.out.printf(Locale.ROOT, "%-5s %6.2f GB/s  %5.2f Gweights/s  %d B allocated/row  (checksum %.4f)%n",
-                        name, best, best / type.bitsPerWeight() * 8, allocated / rows, out[0] + out[ROWS - 1]);
+                        name, best, best / type.bitsPerWeight() * 8, allocated / rows, out[0] + out[ROWS - 1] + row[COLS - 1]);
             }
+        }
+    }
+
+    private static void run(WeightTensor w, float[] x, float[] out, float[] row) {
+        if (DEQUANTIZE) {
+            for (int r = 0; r < ROWS; r++) {
+                w.dequantizeRow(r, row, 0);
+            }
+        } else {
+            w.matVec(x, out, 0, ROWS);
         }
     }
 }
