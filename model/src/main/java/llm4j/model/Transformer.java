@@ -64,7 +64,7 @@ public final class Transformer {
         int dim = c.dim();
         int half = c.ropeDim() / 2;
         for (int t = 0; t < n; t++) {
-            weights.tokenEmbedding().dequantizeRow(tokens[tokenOffset + t], s.x, t * dim);
+            weights.tokenEmbedding().lookupRow(tokens[tokenOffset + t], s.x, t * dim);
             rope.angles(pos + t, s.cos, s.sin, t * half);
         }
         for (int l = 0; l < c.layers(); l++) {

@@ -148,6 +148,15 @@ public final class PackedTensor implements WeightTensor {
         }
     }
 
+    /**
+     * The scalar decoder (the vector ones agree bit for bit): on the 135M Q8_0 file the vector decoder ran as boxed
+     * Java fallbacks for the first thousands of tokens, ~110 kB of garbage per token (JFR).
+     */
+    @Override
+    public void lookupRow(int row, float[] dst, int dstOffset) {
+        format.dequantize(data, row * rowBytes, dst, dstOffset, cols);
+    }
+
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         if (tiled) {

@@ -49,6 +49,14 @@ public interface WeightTensor {
         return false;
     }
 
-    /** Decodes row {@code row} into {@code dst[dstOffset .. dstOffset + cols)} (embedding lookups, dumps). */
+    /** Decodes row {@code row} into {@code dst[dstOffset .. dstOffset + cols)} (prefill panels, dumps, conversions). */
     void dequantizeRow(int row, float[] dst, int dstOffset);
+
+    /**
+     * {@link #dequantizeRow}, bit for bit, for a lookup of one row per token (the token embedding): a decoder called
+     * that rarely is never compiled by C2, and Vector API code that C2 has not compiled boxes every vector.
+     */
+    default void lookupRow(int row, float[] dst, int dstOffset) {
+        dequantizeRow(row, dst, dstOffset);
+    }
 }
