@@ -3,6 +3,7 @@ package llm4j.model.tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * GGUF tokenizer model {@code gpt2}: byte-level BPE as llama.cpp runs it. Text is split into words by the
@@ -53,18 +54,16 @@ public final class Gpt2BpeTokenizer extends VocabularyTokenizer {
         }
     }
 
-    private static byte[][] outputBytes(Vocabulary vocabulary) {
-        byte[][] bytes = new byte[vocabulary.size()][];
-        for (int id = 0; id < bytes.length; id++) {
+    private static IntFunction<byte[]> outputBytes(Vocabulary vocabulary) {
+        return id -> {
             String text = vocabulary.text(id);
-            bytes[id] = switch (vocabulary.type(id)) {
+            return switch (vocabulary.type(id)) {
                 case NORMAL -> ByteLevelAlphabet.decode(text);
                 // added tokens are stored as plain text, not in the byte alphabet
                 case USER_DEFINED -> text.getBytes(StandardCharsets.UTF_8);
                 // control and unknown tokens are hidden; llama.cpp renders the other kinds as nothing too
                 case CONTROL, UNKNOWN, UNUSED, UNDEFINED, BYTE -> new byte[0];
             };
-        }
-        return bytes;
+        };
     }
 }

@@ -3,6 +3,7 @@ package llm4j.model.tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -79,12 +80,11 @@ final class HfDecoder {
         return stripsFirstSpace;
     }
 
-    /** What each token contributes to decoded text. */
-    byte[][] outputBytes(Vocabulary vocabulary) {
-        byte[][] out = new byte[vocabulary.size()][];
-        for (int id = 0; id < out.length; id++) {
+    /** What a token contributes to decoded text, by id. */
+    IntFunction<byte[]> outputBytes(Vocabulary vocabulary) {
+        return id -> {
             String text = vocabulary.text(id);
-            out[id] = switch (vocabulary.type(id)) {
+            return switch (vocabulary.type(id)) {
                 // BOS/EOS and the like vanish, as with skip_special_tokens and in llama.cpp
                 case CONTROL, UNUSED, UNDEFINED -> new byte[0];
                 // Hugging Face renders the unknown token's text ("<unk>") rather than dropping the input it replaced
@@ -92,8 +92,7 @@ final class HfDecoder {
                 case BYTE -> byteFallback ? new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)} : normal(text);
                 case NORMAL -> normal(text);
             };
-        }
-        return out;
+        };
     }
 
     private byte[] normal(String text) {

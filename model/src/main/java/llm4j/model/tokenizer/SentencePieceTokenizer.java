@@ -2,6 +2,7 @@ package llm4j.model.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.function.IntFunction;
 
 /**
  * GGUF tokenizer model {@code llama}: SentencePiece pieces with scores, as llama.cpp tokenizes them. Spaces are
@@ -48,19 +49,17 @@ public final class SentencePieceTokenizer extends VocabularyTokenizer {
         return "<0x" + HexFormat.of().withUpperCase().toHexDigits((byte) b) + ">";
     }
 
-    private static byte[][] outputBytes(Vocabulary vocabulary) {
-        byte[][] bytes = new byte[vocabulary.size()][];
-        for (int id = 0; id < bytes.length; id++) {
+    private static IntFunction<byte[]> outputBytes(Vocabulary vocabulary) {
+        return id -> {
             String text = vocabulary.text(id);
-            bytes[id] = switch (vocabulary.type(id)) {
+            return switch (vocabulary.type(id)) {
                 case NORMAL -> text.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
                 case USER_DEFINED -> text.getBytes(StandardCharsets.UTF_8);
                 case BYTE -> byteOf(text);
                 // control and unknown tokens are hidden; unused and undefined ones render nothing either
                 case CONTROL, UNKNOWN, UNUSED, UNDEFINED -> new byte[0];
             };
-        }
-        return bytes;
+        };
     }
 
     /** The byte a {@code <0xXX>} token stands for; a malformed byte token renders nothing. */

@@ -2,6 +2,7 @@ package llm4j.model.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntFunction;
 
 /**
  * What SentencePiece and byte-level BPE tokenizers share: cutting out special tokens, adding BOS/EOS, and turning
@@ -14,7 +15,7 @@ abstract class VocabularyTokenizer implements Tokenizer {
     final Vocabulary vocabulary;
     final SpecialTokens special;
     private final SpecialTokenSplitter splitter;
-    private final byte[][] outputBytes;
+    private final TokenBytes outputBytes;
     private final FirstSpace firstSpace;
     private final boolean cleansSpaces;
 
@@ -29,22 +30,22 @@ abstract class VocabularyTokenizer implements Tokenizer {
     }
 
     /**
-     * @param outputBytes     what each token contributes to generated text
+     * @param outputBytes     what a token contributes to generated text, by id (made on first use)
      * @param dropsFirstSpace llama.cpp's add_space_prefix: the detokenizer removes one leading space of the first
      *                        token, the one the encoder added
      * @param cleansSpaces    llama.cpp's clean_spaces: the detokenizer glues punctuation and contractions
      */
-    VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, byte[][] outputBytes,
+    VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, IntFunction<byte[]> outputBytes,
                         boolean dropsFirstSpace, boolean cleansSpaces) {
         this(vocabulary, special, outputBytes, dropsFirstSpace ? FirstSpace.FIRST_TOKEN : FirstSpace.KEEP, cleansSpaces);
     }
 
-    VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, byte[][] outputBytes,
+    VocabularyTokenizer(Vocabulary vocabulary, SpecialTokens special, IntFunction<byte[]> outputBytes,
                         FirstSpace firstSpace, boolean cleansSpaces) {
         this.vocabulary = vocabulary;
         this.special = special;
         this.splitter = new SpecialTokenSplitter(vocabulary);
-        this.outputBytes = outputBytes;
+        this.outputBytes = new TokenBytes(vocabulary.size(), outputBytes);
         this.firstSpace = firstSpace;
         this.cleansSpaces = cleansSpaces;
     }
@@ -123,7 +124,7 @@ abstract class VocabularyTokenizer implements Tokenizer {
         if (!vocabulary.contains(id)) {
             throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + vocabulary.size());
         }
-        return outputBytes[id];
+        return outputBytes.of(id);
     }
 
     @Override
