@@ -30,6 +30,12 @@ public final class F16Format implements QuantFormat {
         }
     }
 
+    /** In vector lanes: prefill decodes every weight once per batch. */
+    @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        F16Kernel.dequantize(src, offset, dst, dstOffset, n);
+    }
+
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {
         for (int i = 0; i < n; i++) {

@@ -45,6 +45,12 @@ public final class Q4_1Format implements QuantFormat {
         }
     }
 
+    /** In vector lanes: prefill decodes every weight once per batch. */
+    @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Q4_1Kernel.dequantize(src, offset, dst, dstOffset, n);
+    }
+
     /** Codes span [min, max] in 15 steps; {@code (x - min)/d + 0.5} truncated, capped at 15. */
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {

@@ -42,14 +42,10 @@ public final class Q5_0Format implements QuantFormat {
         }
     }
 
-    /** In vector lanes at 16 lanes (prefill decodes every weight once per batch), else the scalar decoder. */
+    /** In vector lanes: prefill decodes every weight once per batch. */
     @Override
     public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
-        if (Q5_0Kernel.DECODES) {
-            Q5_0Kernel.dequantize(src, offset, dst, dstOffset, n);
-        } else {
-            dequantize(src, offset, dst, dstOffset, n);
-        }
+        Q5_0Kernel.dequantize(src, offset, dst, dstOffset, n);
     }
 
     /** As Q4_0 with 32 levels: d = signed max / -16, codes {@code MIN(31, (int8_t)(x/d + 16.5f))}. */

@@ -44,6 +44,12 @@ public final class Q5_1Format implements QuantFormat {
         }
     }
 
+    /** In vector lanes: prefill decodes every weight once per batch. */
+    @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Q5_1Kernel.dequantize(src, offset, dst, dstOffset, n);
+    }
+
     /**
      * Codes span [min, max] in 31 steps: {@code (uint8_t)((x - min)/d + 0.5f)}. Unlike Q4_1 ggml
      * applies no cap here, so only the low five bits of the truncated value are stored.

@@ -92,6 +92,23 @@ public final class BF16Kernel {
         return sum;
     }
 
+    /**
+     * Decodes {@code n} values into {@code dst}, bit for bit the scalar decoder (the shift is the whole
+     * conversion, NaN payloads included); the last n mod L one at a time, so no load passes the row's end.
+     * Vector API calls only in the loop: {@link #widen}, compiled on its own first, could return a boxed vector.
+     */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        int i = 0;
+        for (int bound = n - n % L; i < bound; i += L) {
+            ShortVector h = ShortVector.fromMemorySegment(S, w, offset + 2L * i, LE);
+            ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats().intoArray(dst, dstOffset + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOffset + i] = Float.intBitsToFloat(w.get(LE_SHORT, offset + 2L * i) << 16);
+        }
+    }
+
     private static FloatVector widen(MemorySegment w, long offset) {
         ShortVector h = ShortVector.fromMemorySegment(S, w, offset, LE);
         IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);

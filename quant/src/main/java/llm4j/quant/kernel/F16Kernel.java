@@ -130,6 +130,31 @@ public final class F16Kernel {
         return sum;
     }
 
+    /**
+     * Decodes {@code n} values into {@code dst}, bit for bit {@link F16Format#dequantize}: the widening above,
+     * exact for every finite half. A row holding Inf or NaN (flagged as in {@link #dot}) is decoded again by the
+     * scalar decoder, which quiets NaNs as ggml does; so is the last n mod L, so no load passes the row's end.
+     * Vector API calls only in the loop ({@link #halfBits} and {@link #toFloats}, compiled on their own first,
+     * could return boxed vectors).
+     */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        IntVector specials = IntVector.zero(I);
+        int i = 0;
+        for (int bound = n - n % L; i < bound; i += L) {
+            ShortVector h = ShortVector.fromMemorySegment(S, w, offset + 2L * i, LE);
+            IntVector bits = ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_AND_VALUE);
+            specials = specials.or(bits.add(EXPONENT_ONE));
+            bits.reinterpretAsFloats().mul(REBIAS).intoArray(dst, dstOffset + i);
+        }
+        if ((specials.reduceLanes(VectorOperators.OR) & CARRY) != 0) {
+            F16Format.INSTANCE.dequantize(w, offset, dst, dstOffset, i);
+        }
+        if (i < n) {
+            F16Format.INSTANCE.dequantize(w, offset + 2L * i, dst, dstOffset + i, n - i);
+        }
+    }
+
     private static IntVector halfBits(MemorySegment w, long offset) {
         ShortVector h = ShortVector.fromMemorySegment(S, w, offset, LE);
         return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_VALUE);

@@ -1,14 +1,21 @@
 package llm4j.quant.kernel;
 
+import static llm4j.quant.kernel.LegacySpecies.B;
 import static llm4j.quant.kernel.LegacySpecies.F;
+import static llm4j.quant.kernel.LegacySpecies.I;
 import static llm4j.quant.kernel.LegacySpecies.L;
+import static llm4j.quant.kernel.LegacySpecies.LE;
+import static llm4j.quant.kernel.LegacySpecies.LE_INT;
 import static llm4j.quant.kernel.LegacySpecies.QK;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.Vectors;
+import llm4j.quant.format.HalfFloats;
 
 /**
  * Q4_1 · F32 dot product, using Σ (q·d + m)·x = d·Σ q·x + m·Σ x: per block one sum of codes times
@@ -114,6 +121,33 @@ public final class Q4_1Kernel {
             odd = sum1.fma(FloatVector.broadcast(F, Float.float16ToFloat((short) (dm1 >>> 16))), odd);
         }
         return Vectors.sum(even.add(odd));
+    }
+
+    /**
+     * Decodes {@code n} values into {@code dst}: q·d + m per value, a product rounded and then a sum rounded, bit for
+     * bit the scalar decoder (Java does not fuse them there either; q is exact in a float). Written out with Vector API
+     * calls only, for the reasons given in {@link Q5_0Kernel#dot}.
+     */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        LegacySpecies.checkBlocks(n);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, dstOffset += QK) {
+            int dm = w.get(LE_INT, offset); // d, then m
+            // the scalar decoder's own conversion, which quiets a NaN scale
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat((short) dm));
+            FloatVector m = FloatVector.broadcast(F, HalfFloats.f16ToFloat((short) (dm >>> 16)));
+            for (int k = 0; k < HALF; k += L) {
+                // at 4 lanes no 32-bit byte shape exists: 4 bytes read as an int, broadcast (LegacySpecies.loadBytes)
+                ByteVector packed = L >= 8
+                        ? ByteVector.fromMemorySegment(B, w, offset + QS + k, LE)
+                        : IntVector.broadcast(I, w.get(LE_INT, offset + QS + k)).reinterpretAsBytes();
+                ByteVector low = packed.and((byte) 0x0F);
+                ByteVector high = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F);
+                ((FloatVector) low.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, dstOffset + k);
+                ((FloatVector) high.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m)
+                        .intoArray(dst, dstOffset + HALF + k);
+            }
+        }
     }
 
     /** One block at a time, one accumulator. */

@@ -17,6 +17,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.Vectors;
+import llm4j.quant.format.HalfFloats;
 
 /**
  * Q5_0 · F32 dot product. The signed value q - 16 of a 5-bit code is, as a byte, its low nibble
@@ -36,9 +37,6 @@ public final class Q5_0Kernel {
      * 256 bits, and on AVX-512 at 256 bits both ran at ~5.8: narrower vectors keep the table.
      */
     private static final boolean LANE_MASKS = L == HALF;
-
-    /** Whether {@link #dequantize} runs here (16 lanes, where a block is one load and its fifth bits one mask). */
-    public static final boolean DECODES = LANE_MASKS;
 
     private Q5_0Kernel() {
     }
@@ -146,20 +144,32 @@ public final class Q5_0Kernel {
 
     /**
      * Decodes {@code n} values into {@code dst}: (q - 16)·d per value, bit for bit the scalar decoder (q - 16 is
-     * exact in a float, and so is the product's one rounding). Only where {@link #DECODES} (prefill's panels; other
-     * widths use the scalar decoder).
+     * exact in a float, and so is the product's one rounding). One block per iteration, its codes assembled as in
+     * {@link #dot}.
      */
     public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
         LegacySpecies.checkBlocks(n);
         for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, dstOffset += QK) {
             int qh = w.get(LE_INT, offset + QH);
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, offset)));
-            ByteVector p = ByteVector.fromMemorySegment(B, w, offset + QS, LE);
-            ByteVector low = p.and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh));
-            ByteVector high = p.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                    .and((byte) 0x0F).sub((byte) 16, VectorMask.fromLong(B, ~qh >>> HALF));
-            ((FloatVector) low.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOffset);
-            ((FloatVector) high.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOffset + HALF);
+            // the scalar decoder's own conversion, which quiets a NaN scale
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat(w.get(LE_SHORT, offset)));
+            for (int k = 0; k < HALF; k += L) {
+                ByteVector packed = L >= 8
+                        ? ByteVector.fromMemorySegment(B, w, offset + QS + k, LE)
+                        : IntVector.broadcast(I, w.get(LE_INT, offset + QS + k)).reinterpretAsBytes();
+                ByteVector low = packed.and((byte) 0x0F);
+                ByteVector high = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F);
+                if (LANE_MASKS) { // k is 0: one load is the whole block
+                    low = low.sub((byte) 16, VectorMask.fromLong(B, ~qh));
+                    high = high.sub((byte) 16, VectorMask.fromLong(B, ~qh >>> HALF));
+                } else {
+                    low = low.or(ByteVector.fromArray(B, FifthBits.CLEAR_TO_MINUS_16, FifthBits.row(qh, k)));
+                    high = high.or(ByteVector.fromArray(B, FifthBits.CLEAR_TO_MINUS_16, FifthBits.row(qh, k + HALF)));
+                }
+                ((FloatVector) low.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOffset + k);
+                ((FloatVector) high.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOffset + HALF + k);
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import llm4j.quant.Vectors;
+import llm4j.quant.format.HalfFloats;
 
 /**
  * Q5_1 · F32 dot product: 5-bit codes assembled in byte lanes (nibble, plus 16 where the fifth bit
@@ -117,5 +118,38 @@ public final class Q5_1Kernel {
             }
         }
         Vectors.sum2(FloatVector.zero(F).add(acc0), FloatVector.zero(F).add(acc1), out, out0, out1);
+    }
+
+    /**
+     * Decodes {@code n} values into {@code dst}: q·d + m per value, a product rounded and then a sum rounded, bit for
+     * bit the scalar decoder (q is exact in a float). One block per iteration, its codes assembled as in {@link #dot}.
+     */
+    public static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        LegacySpecies.checkBlocks(n);
+        for (int b = 0, blocks = n / QK; b < blocks; b++, offset += BLOCK_BYTES, dstOffset += QK) {
+            long head = w.get(LE_LONG, offset); // d, m, then qh
+            int qh = (int) (head >>> 32);
+            // the scalar decoder's own conversion, which quiets a NaN scale
+            FloatVector d = FloatVector.broadcast(F, HalfFloats.f16ToFloat((short) head));
+            FloatVector m = FloatVector.broadcast(F, HalfFloats.f16ToFloat((short) (head >>> 16)));
+            for (int k = 0; k < HALF; k += L) {
+                ByteVector packed = L >= 8
+                        ? ByteVector.fromMemorySegment(B, w, offset + QS + k, LE)
+                        : IntVector.broadcast(I, w.get(LE_INT, offset + QS + k)).reinterpretAsBytes();
+                ByteVector low = packed.and((byte) 0x0F);
+                ByteVector high = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F);
+                if (LANE_MASKS) { // k is 0: one load is the whole block
+                    low = low.add((byte) 16, VectorMask.fromLong(B, qh));
+                    high = high.add((byte) 16, VectorMask.fromLong(B, qh >>> HALF));
+                } else {
+                    low = low.or(ByteVector.fromArray(B, FifthBits.SET_TO_16, FifthBits.row(qh, k)));
+                    high = high.or(ByteVector.fromArray(B, FifthBits.SET_TO_16, FifthBits.row(qh, k + HALF)));
+                }
+                ((FloatVector) low.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, dstOffset + k);
+                ((FloatVector) high.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m)
+                        .intoArray(dst, dstOffset + HALF + k);
+            }
+        }
     }
 }

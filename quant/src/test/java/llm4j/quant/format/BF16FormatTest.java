@@ -3,6 +3,7 @@ package llm4j.quant.format;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
@@ -10,6 +11,8 @@ import llm4j.quant.QuantFormat;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
+import net.jqwik.api.constraints.IntRange;
 
 class BF16FormatTest extends LegacyFormatContract {
 
@@ -62,6 +65,52 @@ class BF16FormatTest extends LegacyFormatContract {
         float value = Float.intBitsToFloat(candidate);
         if (Float.isFinite(value) && Math.abs(value) < 3.3e38f) {
             assertIsNearestBf16(value, HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(value)));
+        }
+    }
+
+    /** Any bfloat16 bits, Inf, NaN payloads and subnormals included, decode in vector lanes to the scalar decoder's raw bits. */
+    @Property(tries = 300)
+    @Tag("vector-kernel")
+    void vectorDecodeKeepsEveryBitOfAnyBf16(@ForAll @IntRange(min = 1, max = 200) int n,
+                                            @ForAll @IntRange(min = 0, max = 67) int offset,
+                                            @ForAll @IntRange(min = 0, max = 5) int dstOffset,
+                                            @ForAll long seed) {
+        assertVectorDecodeKeepsEveryBit(new Random(seed), n, offset, dstOffset);
+    }
+
+    /** The same once C2 has compiled the decoder with intrinsics (the property above mostly runs plain Java). */
+    @Example
+    @Tag("vector-kernel")
+    void compiledVectorDecodeKeepsEveryBitOfAnyBf16() {
+        Random rnd = new Random(13);
+        for (int call = 0; call < 20_000; call++) {
+            assertVectorDecodeKeepsEveryBit(rnd, 1 + rnd.nextInt(100), rnd.nextInt(9), rnd.nextInt(5));
+        }
+    }
+
+    private void assertVectorDecodeKeepsEveryBit(Random rnd, int n, int offset, int dstOffset) {
+        try (Arena arena = Arena.ofConfined()) {
+            // sized exactly: a decoder reading past the row's end fails
+            MemorySegment seg = arena.allocate(offset + 2L * n);
+            for (int i = 0; i < n; i++) {
+                short b = (short) rnd.nextInt();
+                switch (rnd.nextInt(4)) {
+                    case 0 -> b |= 0x7F80; // Inf or NaN
+                    case 1 -> b &= (short) 0x807F; // subnormal or zero
+                    default -> { }
+                }
+                seg.set(BlockTesting.LE_SHORT, offset + 2L * i, b);
+            }
+            float[] scalar = new float[dstOffset + n];
+            float[] vector = new float[dstOffset + n];
+            format().dequantize(seg, offset, scalar, dstOffset, n);
+            format().vectorDequantize(seg, offset, vector, dstOffset, n);
+            for (int i = dstOffset; i < dstOffset + n; i++) {
+                if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
+                    assertEquals(Integer.toHexString(Float.floatToRawIntBits(scalar[i])),
+                            Integer.toHexString(Float.floatToRawIntBits(vector[i])), "element " + (i - dstOffset) + " of " + n);
+                }
+            }
         }
     }
 

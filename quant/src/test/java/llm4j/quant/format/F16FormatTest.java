@@ -87,6 +87,60 @@ class F16FormatTest extends LegacyFormatContract {
         }
     }
 
+    /**
+     * Any halves, Inf and NaN (signalling and quiet, any payload) and subnormals included, decode in vector lanes to
+     * the scalar decoder's raw bits: specials appear in about half the rows, each row ends where its segment does.
+     */
+    @Property(tries = 300)
+    @Tag("vector-kernel")
+    void vectorDecodeKeepsEveryBitOfAnyHalf(@ForAll @IntRange(min = 1, max = 200) int n,
+                                            @ForAll @IntRange(min = 0, max = 67) int offset,
+                                            @ForAll @IntRange(min = 0, max = 5) int dstOffset,
+                                            @ForAll long seed) {
+        assertVectorDecodeKeepsEveryBit(new Random(seed), n, offset, dstOffset);
+    }
+
+    /** The same once C2 has compiled the decoder with intrinsics (the property above mostly runs plain Java). */
+    @Example
+    @Tag("vector-kernel")
+    void compiledVectorDecodeKeepsEveryBitOfAnyHalf() {
+        Random rnd = new Random(11);
+        for (int call = 0; call < 20_000; call++) {
+            assertVectorDecodeKeepsEveryBit(rnd, 1 + rnd.nextInt(100), rnd.nextInt(9), rnd.nextInt(5));
+        }
+    }
+
+    private void assertVectorDecodeKeepsEveryBit(Random rnd, int n, int offset, int dstOffset) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(offset + 2L * n);
+            boolean specials = rnd.nextBoolean();
+            for (int i = 0; i < n; i++) {
+                short h = (short) rnd.nextInt();
+                if (rnd.nextInt(4) == 0) {
+                    h &= (short) 0x83FF; // subnormal or zero
+                }
+                if ((h & 0x7C00) == 0x7C00 && !specials) {
+                    h ^= 0x0400;
+                }
+                seg.set(BlockTesting.LE_SHORT, offset + 2L * i, h);
+            }
+            if (specials) {
+                short[] kinds = {0x7C00, (short) 0xFC00, 0x7C01, (short) 0xFD55, 0x7E00, (short) 0xFFFF};
+                seg.set(BlockTesting.LE_SHORT, offset + 2L * rnd.nextInt(n), kinds[rnd.nextInt(kinds.length)]);
+            }
+            float[] scalar = new float[dstOffset + n];
+            float[] vector = new float[dstOffset + n];
+            format().dequantize(seg, offset, scalar, dstOffset, n);
+            format().vectorDequantize(seg, offset, vector, dstOffset, n);
+            for (int i = dstOffset; i < dstOffset + n; i++) {
+                if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
+                    assertEquals(Integer.toHexString(Float.floatToRawIntBits(scalar[i])),
+                            Integer.toHexString(Float.floatToRawIntBits(vector[i])), "element " + (i - dstOffset) + " of " + n);
+                }
+            }
+        }
+    }
+
     /** Subnormal halves (exponent 0) must be decoded exactly, not flushed or mis-scaled. */
     @Example
     @Tag("vector-kernel")

@@ -65,7 +65,40 @@ abstract class LegacyFormatContract {
             format().dequantize(seg, offset, scalar, 3, n);
             format().vectorDequantize(seg, offset, vector, 3, n);
             for (int i = 3; i < n + 3; i++) {
-                assertEquals(Float.floatToIntBits(scalar[i]), Float.floatToIntBits(vector[i]), "element " + (i - 3) + " of " + n);
+                assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[i]), "element " + (i - 3) + " of " + n);
+            }
+        }
+    }
+
+    /**
+     * The property above mostly runs the Vector API's plain-Java fallback; this keeps decoding until C2 has compiled
+     * the decoder with intrinsics, and compares the raw bits of every value against the scalar decoder's.
+     */
+    @Example
+    @Tag("vector-kernel")
+    void compiledVectorDecodeIsTheScalarDecodeBitForBit() {
+        Random rnd = new Random(7);
+        int maxN = 10 * Math.max(32, format().type().blockSize());
+        try (Arena arena = Arena.ofConfined()) {
+            // the row must end where the segment ends: a decoder reading past its last block fails
+            MemorySegment seg = arena.allocate(format().type().bytesFor(10L * Math.max(32, format().type().blockSize())) + 7);
+            float[] scalar = new float[maxN + 5];
+            float[] vector = new float[maxN + 5];
+            for (int call = 0; call < 20_000; call++) {
+                int n = elements(1 + rnd.nextInt(10), rnd);
+                long bytes = format().type().bytesFor(n);
+                long offset = seg.byteSize() - bytes - rnd.nextInt(8);
+                fillRandom(rnd, seg, offset, n);
+                MemorySegment row = seg.asSlice(0, offset + bytes);
+                int dstOffset = rnd.nextInt(5);
+                format().dequantize(row, offset, scalar, dstOffset, n);
+                format().vectorDequantize(row, offset, vector, dstOffset, n);
+                for (int i = dstOffset; i < dstOffset + n; i++) {
+                    if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
+                        assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[i]),
+                                "call " + call + ", element " + (i - dstOffset) + " of " + n);
+                    }
+                }
             }
         }
     }
