@@ -24,21 +24,25 @@ import static llm4j.quant.format.Q5_KFormat.QS;
 import static llm4j.quant.format.Q5_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_K · F32 with the Vector API, one pair of 32-value sub-blocks at a time (they share 32 qs bytes: low
  * nibbles for the first, high for the second), the fifth level bit of sub-block j taken from bit j of qh and
  * moved to bit 4 in byte lanes. Each weight is made in float lanes as q·(d·scale) − dmin·min with one fused
- * multiply-add and multiplied into the sum with another.
+ * multiply-add and multiplied into the sum with another. Also the vector panel decoder ({@link #dequantize}),
+ * one sub-block of a load per iteration.
  */
 final class Q5_KVector {
 
     private static final byte LOW_NIBBLE = 0x0F;
     private static final byte ONE_BIT = 1;
+    private static final byte FIFTH_BIT = 0x10;
 
     private Q5_KVector() {
     }
@@ -150,5 +154,46 @@ final class Q5_KVector {
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(F.length() / 2);
+    }
+
+    /**
+     * Decodes {@code n} values into {@code dst} as {@link Q5_KFormat#dequantize} does, bit for bit: (d·scale)·q − dmin·min
+     * per value, both factors made as scalars first and the product rounded before the difference (no fma). Bytes l..
+     * of qh hold the fifth bits of values l.. of all eight 32-value sub-blocks; one sub-block per iteration, written
+     * with Vector API calls only, as {@link Q6_KVector#dequantize} (a helper left as a call returns a boxed vector).
+     * <p>At 128 bits a byte vector is 16 bytes but only 4 are used: the last qs loads of a super-block would read past
+     * it (the segment may end there), so 4 bytes are read as an int and broadcast instead.
+     */
+    static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            int dBits = w.get(LE_INT, blk + D); // d, then dmin
+            float d = lowHalf(dBits);
+            float dmin = highHalf(dBits);
+            long s0 = w.get(LE_LONG, blk + SCALES);
+            int s8 = w.get(LE_INT, blk + SCALES + 8);
+            long scales = scalesK4(s0, s8);
+            long mins = minsK4(s0, s8);
+            int out = dstOffset + b * QK_K;
+            for (int l = 0; l < 32; l += BL) {
+                ByteVector h = ByteVector.fromMemorySegment(KVectors.B, w, blk + QH + l, ByteOrder.LITTLE_ENDIAN);
+                for (int j = 0; j < 8; j++) {
+                    // sub-block j: the low (j even) or high nibbles of qs bytes 32·(j / 2).., the fifth bits bit j of qh
+                    long qs = blk + QS + 32 * (j >> 1) + l;
+                    ByteVector q = W >= 8 ? ByteVector.fromMemorySegment(KVectors.B, w, qs, ByteOrder.LITTLE_ENDIAN)
+                            : IntVector.broadcast(KVectors.INTS, w.get(LE_INT, qs)).reinterpretAsBytes();
+                    float dl = d * ((int) (scales >>> (8 * j)) & 0xFF);
+                    float ml = dmin * ((int) (mins >>> (8 * j)) & 0xFF);
+                    // 16-bit shifts (x86 has no byte shift); the masks drop the bits that crossed bytes
+                    ByteVector nibble = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (j & 1)).reinterpretAsBytes()
+                            .and(LOW_NIBBLE);
+                    ByteVector top = h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, j).lanewise(VectorOperators.LSHL, 4)
+                            .reinterpretAsBytes().and(FIFTH_BIT);
+                    ((FloatVector) nibble.or(top).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml)
+                            .intoArray(dst, out + 32 * j + l);
+                }
+            }
+        }
     }
 }
