@@ -53,7 +53,8 @@ final class KVectors {
      */
     static final int PARTS = 1;
 
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, B.vectorShape());
+    /** Int lanes of {@link #B}'s shape: at 4 float lanes, 4 bytes are loaded as one int and broadcast. */
+    static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, B.vectorShape());
 
     private KVectors() {
     }

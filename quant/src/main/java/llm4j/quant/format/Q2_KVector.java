@@ -21,14 +21,17 @@ import static llm4j.quant.format.Q2_KFormat.SCALES;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q2_K · F32 with the Vector API, one 16-value sub-block at a time: it accumulates Σq·x and Σx in
- * float lanes, then adds d·scale·Σq·x and subtracts dmin·min·Σx.
+ * float lanes, then adds d·scale·Σq·x and subtracts dmin·min·Σx. Also the vector panel decoder
+ * ({@link #dequantize}), one bit pair of a load per iteration.
  */
 final class Q2_KVector {
 
@@ -139,5 +142,44 @@ final class Q2_KVector {
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(F.length() / 2);
+    }
+
+    /**
+     * Decodes {@code n} values into {@code dst} as {@link Q2_KFormat#dequantize} does, bit for bit: (d·scale)·q − dmin·min
+     * per value, both factors made as scalars first and the product rounded before the difference (no fma). A load of
+     * qs bytes l.. of a half holds values l.. of its four bit pairs ("kinds"); one kind per iteration, written with
+     * Vector API calls only, as {@link Q6_KVector#dequantize} (a helper left as a call returns a boxed vector).
+     * <p>At 128 bits a byte vector is 16 bytes but only 4 are used: the last load of a super-block would read past it
+     * (the segment may end there), so 4 bytes are read as an int and broadcast instead.
+     */
+    static void dequantize(MemorySegment w, long offset, float[] dst, int dstOffset, int n) {
+        int blocks = KQuants.superBlocks(n);
+        for (int b = 0; b < blocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            int dBits = w.get(LE_INT, blk + D); // d, then dmin
+            float d = lowHalf(dBits);
+            float dmin = highHalf(dBits);
+            long scalesLow = w.get(LE_LONG, blk + SCALES); // one scale byte per sub-block
+            long scalesHigh = w.get(LE_LONG, blk + SCALES + 8);
+            for (int half = 0; half < 2; half++) {
+                long scales = half == 0 ? scalesLow : scalesHigh;
+                int out = dstOffset + b * QK_K + 128 * half;
+                for (int l = 0; l < 32; l += BL) {
+                    long qs = blk + QS + 32 * half + l;
+                    ByteVector q = W >= 8 ? ByteVector.fromMemorySegment(KVectors.B, w, qs, ByteOrder.LITTLE_ENDIAN)
+                            : IntVector.broadcast(KVectors.INTS, w.get(LE_INT, qs)).reinterpretAsBytes();
+                    for (int g = 0; g < 4; g++) {
+                        // values l.. of bit pair g are sub-block 8·half + 2g + l/16
+                        int sc = (int) (scales >>> (8 * (2 * g + l / 16))) & 0xFF;
+                        float dl = d * (sc & 0xF);
+                        float ml = dmin * (sc >> 4);
+                        // a 16-bit shift (x86 has no byte shift); the mask drops the bits that crossed bytes
+                        ((FloatVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes()
+                                .and(TWO_BITS).convertShape(VectorOperators.B2F, F, 0))
+                                .mul(dl).sub(ml).intoArray(dst, out + 32 * g + l);
+                    }
+                }
+            }
+        }
     }
 }

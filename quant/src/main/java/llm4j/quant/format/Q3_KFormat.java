@@ -70,6 +70,12 @@ public final class Q3_KFormat implements QuantFormat {
         }
     }
 
+    /** In vector lanes (prefill decodes every weight once per batch), bit for bit {@link #dequantize}. */
+    @Override
+    public void vectorDequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Q3_KVector.dequantize(src, offset, dst, dstOffset, n);
+    }
+
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {
         int blocks = superBlocks(n);
