@@ -101,16 +101,7 @@ class BF16FormatTest extends LegacyFormatContract {
                 }
                 seg.set(BlockTesting.LE_SHORT, offset + 2L * i, b);
             }
-            float[] scalar = new float[dstOffset + n];
-            float[] vector = new float[dstOffset + n];
-            format().dequantize(seg, offset, scalar, dstOffset, n);
-            format().vectorDequantize(seg, offset, vector, dstOffset, n);
-            for (int i = dstOffset; i < dstOffset + n; i++) {
-                if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
-                    assertEquals(Integer.toHexString(Float.floatToRawIntBits(scalar[i])),
-                            Integer.toHexString(Float.floatToRawIntBits(vector[i])), "element " + (i - dstOffset) + " of " + n);
-                }
-            }
+            assertDecodersAgree(seg, offset, n, dstOffset, "");
         }
     }
 

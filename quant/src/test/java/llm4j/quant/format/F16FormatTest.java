@@ -128,16 +128,7 @@ class F16FormatTest extends LegacyFormatContract {
                 short[] kinds = {0x7C00, (short) 0xFC00, 0x7C01, (short) 0xFD55, 0x7E00, (short) 0xFFFF};
                 seg.set(BlockTesting.LE_SHORT, offset + 2L * rnd.nextInt(n), kinds[rnd.nextInt(kinds.length)]);
             }
-            float[] scalar = new float[dstOffset + n];
-            float[] vector = new float[dstOffset + n];
-            format().dequantize(seg, offset, scalar, dstOffset, n);
-            format().vectorDequantize(seg, offset, vector, dstOffset, n);
-            for (int i = dstOffset; i < dstOffset + n; i++) {
-                if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
-                    assertEquals(Integer.toHexString(Float.floatToRawIntBits(scalar[i])),
-                            Integer.toHexString(Float.floatToRawIntBits(vector[i])), "element " + (i - dstOffset) + " of " + n);
-                }
-            }
+            assertDecodersAgree(seg, offset, n, dstOffset, "");
         }
     }
 

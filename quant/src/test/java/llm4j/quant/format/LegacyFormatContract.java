@@ -60,12 +60,20 @@ abstract class LegacyFormatContract {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(offset + format().type().bytesFor(n));
             fillRandom(rnd, seg, offset, n);
-            float[] scalar = new float[n + 3];
-            float[] vector = new float[n + 3];
-            format().dequantize(seg, offset, scalar, 3, n);
-            format().vectorDequantize(seg, offset, vector, 3, n);
-            for (int i = 3; i < n + 3; i++) {
-                assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[i]), "element " + (i - 3) + " of " + n);
+            assertDecodersAgree(seg, offset, n, 3, "");
+        }
+    }
+
+    /** Decodes {@code n} values at {@code offset} with the scalar and the vector decoder: the same raw bits for every one. */
+    void assertDecodersAgree(MemorySegment seg, long offset, int n, int dstOffset, String where) {
+        float[] scalar = new float[dstOffset + n];
+        float[] vector = new float[dstOffset + n];
+        format().dequantize(seg, offset, scalar, dstOffset, n);
+        format().vectorDequantize(seg, offset, vector, dstOffset, n);
+        for (int i = dstOffset; i < dstOffset + n; i++) {
+            if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
+                assertEquals(Integer.toHexString(Float.floatToRawIntBits(scalar[i])),
+                        Integer.toHexString(Float.floatToRawIntBits(vector[i])), where + "element " + (i - dstOffset) + " of " + n);
             }
         }
     }
@@ -78,27 +86,16 @@ abstract class LegacyFormatContract {
     @Tag("vector-kernel")
     void compiledVectorDecodeIsTheScalarDecodeBitForBit() {
         Random rnd = new Random(7);
-        int maxN = 10 * Math.max(32, format().type().blockSize());
         try (Arena arena = Arena.ofConfined()) {
             // the row must end where the segment ends: a decoder reading past its last block fails
             MemorySegment seg = arena.allocate(format().type().bytesFor(10L * Math.max(32, format().type().blockSize())) + 7);
-            float[] scalar = new float[maxN + 5];
-            float[] vector = new float[maxN + 5];
             for (int call = 0; call < 20_000; call++) {
                 int n = elements(1 + rnd.nextInt(10), rnd);
                 long bytes = format().type().bytesFor(n);
                 long offset = seg.byteSize() - bytes - rnd.nextInt(8);
                 fillRandom(rnd, seg, offset, n);
                 MemorySegment row = seg.asSlice(0, offset + bytes);
-                int dstOffset = rnd.nextInt(5);
-                format().dequantize(row, offset, scalar, dstOffset, n);
-                format().vectorDequantize(row, offset, vector, dstOffset, n);
-                for (int i = dstOffset; i < dstOffset + n; i++) {
-                    if (Float.floatToRawIntBits(scalar[i]) != Float.floatToRawIntBits(vector[i])) {
-                        assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[i]),
-                                "call " + call + ", element " + (i - dstOffset) + " of " + n);
-                    }
-                }
+                assertDecodersAgree(row, offset, n, rnd.nextInt(5), "call " + call + ", ");
             }
         }
     }
