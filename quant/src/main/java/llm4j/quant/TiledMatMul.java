@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Batched products (prefill) for any weight type, as a small GEMM. A panel of {@link #PANEL_ROWS}
- * rows is decoded once into an F32 scratch laid out column-major (element k of every row of the
- * panel side by side), then every token of the batch passes over it in register tiles: each step
+ * rows is decoded once, row by row, and transposed into an F32 scratch laid out column-major (element k
+ * of every row of the panel side by side), then every token of the batch passes over it in register tiles: each step
  * loads a few vectors of the panel (one element of many rows), broadcasts one activation per token
  * and does an FMA for every (vector, token) pair. Loads per FMA fall to about a third of a
  * dot-product tile's, the accumulators are the outputs themselves (no horizontal sums), and
