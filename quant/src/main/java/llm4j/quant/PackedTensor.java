@@ -120,9 +120,12 @@ public final class PackedTensor implements WeightTensor {
         return token;
     }
 
+    /** {@code -Dllm4j.matmul=tiles} tiles every batch of {@link TiledMatMul#MIN_BATCH} or more (crossover measurements). */
+    private static final boolean ALWAYS_TILES = "tiles".equals(System.getProperty("llm4j.matmul"));
+
     @Override
     public boolean tiles(int n) {
-        return tiled && n >= format.tiledMinBatch();
+        return tiled && n >= (ALWAYS_TILES ? TiledMatMul.MIN_BATCH : format.tiledMinBatch());
     }
 
     /**

@@ -67,9 +67,13 @@ public final class F16Format implements QuantFormat {
         return sum;
     }
 
-    /** Crossover with the pair kernels measured at 24 tokens (decoding is one conversion per value; see QuantFormat). */
+    /**
+     * Crossover with the pair kernels: 24 tokens with the scalar panel decoder; 12 since session 11's vector decoder
+     * and register transposition (135M F16, t=1, 512 bits: pp12 100 token by token against 122 tiled, pp16 102
+     * against 178).
+     */
     @Override
     public int tiledMinBatch() {
-        return 24;
+        return 12;
     }
 }

@@ -93,9 +93,12 @@ public final class Q8_0Format implements QuantFormat {
         return sum;
     }
 
-    /** Crossover with the pair kernels measured at 24 tokens (vector decode; see QuantFormat). */
+    /**
+     * Crossover with the pair kernels: 24 tokens before session 11's register transposition, 16 since (135M Q8_0,
+     * t=1, 512 bits: pp12 147 token by token against 127 tiled, pp16 153 against 214, pp20 155 against 185).
+     */
     @Override
     public int tiledMinBatch() {
-        return 24;
+        return 16;
     }
 }
