@@ -331,6 +331,10 @@ public final class TiledMatMul {
                     tile2x6(panel, cols, x, t, out, outStride, outRow);
                 }
             }
+            if (WIDE && t + TILE_TOKENS / 2 <= n) {
+                tile3x4(panel, cols, x, t, out, outStride, outRow);
+                t += TILE_TOKENS / 2;
+            }
         }
         for (; t < n; t++) {
             column(panel, count, cols, x, t, out, outStride, outRow);
@@ -406,6 +410,37 @@ public final class TiledMatMul {
         a06.intoArray(out, o6); a16.intoArray(out, o6 + 1 * L); a26.intoArray(out, o6 + 2 * L);
         int o7 = (t0 + 7) * outStride + outRow;
         a07.intoArray(out, o7); a17.intoArray(out, o7 + 1 * L); a27.intoArray(out, o7 + 2 * L);
+    }
+
+    /**
+     * Half a {@link #tile3x8} for a batch's last 4-7 tokens, which the one-token column would otherwise take one at a
+     * time, reloading the panel for each (1B Q4_K_M pp20 ran below pp16 before it).
+     */
+    private static void tile3x4(float[] panel, int cols, float[] x, int t0, float[] out, int outStride, int outRow) {
+        int x0 = (t0 + 0) * cols; int x1 = (t0 + 1) * cols; int x2 = (t0 + 2) * cols; int x3 = (t0 + 3) * cols;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        for (int k = 0, p = 0; k < cols; k++, p += PANEL_ROWS) {
+            FloatVector w0 = FloatVector.fromArray(F, panel, p); FloatVector w1 = FloatVector.fromArray(F, panel, p + 1 * L); FloatVector w2 = FloatVector.fromArray(F, panel, p + 2 * L);
+            FloatVector b0 = FloatVector.broadcast(F, x[x0 + k]);
+            a00 = w0.fma(b0, a00); a10 = w1.fma(b0, a10); a20 = w2.fma(b0, a20);
+            FloatVector b1 = FloatVector.broadcast(F, x[x1 + k]);
+            a01 = w0.fma(b1, a01); a11 = w1.fma(b1, a11); a21 = w2.fma(b1, a21);
+            FloatVector b2 = FloatVector.broadcast(F, x[x2 + k]);
+            a02 = w0.fma(b2, a02); a12 = w1.fma(b2, a12); a22 = w2.fma(b2, a22);
+            FloatVector b3 = FloatVector.broadcast(F, x[x3 + k]);
+            a03 = w0.fma(b3, a03); a13 = w1.fma(b3, a13); a23 = w2.fma(b3, a23);
+        }
+        int o0 = (t0 + 0) * outStride + outRow;
+        a00.intoArray(out, o0); a10.intoArray(out, o0 + 1 * L); a20.intoArray(out, o0 + 2 * L);
+        int o1 = (t0 + 1) * outStride + outRow;
+        a01.intoArray(out, o1); a11.intoArray(out, o1 + 1 * L); a21.intoArray(out, o1 + 2 * L);
+        int o2 = (t0 + 2) * outStride + outRow;
+        a02.intoArray(out, o2); a12.intoArray(out, o2 + 1 * L); a22.intoArray(out, o2 + 2 * L);
+        int o3 = (t0 + 3) * outStride + outRow;
+        a03.intoArray(out, o3); a13.intoArray(out, o3 + 1 * L); a23.intoArray(out, o3 + 2 * L);
     }
 
     /** 2 row vectors × 6 tokens: 12 accumulators; per step 2 weight loads and 6 broadcasts feed 12 FMAs. */

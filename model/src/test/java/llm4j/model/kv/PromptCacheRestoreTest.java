@@ -52,11 +52,11 @@ class PromptCacheRestoreTest {
 
     /**
      * Logits after feeding {@code tokens[from..]} to a session whose cache already holds {@code tokens[..from)}, in
-     * batches of 8: below every format's {@code tiledMinBatch}, so each token takes the per-token kernels however
+     * batches of 4: below every format's {@code tiledMinBatch}, so each token takes the per-token kernels however
      * the fresh and the restored runs split their prompts, and their logits can be compared bit for bit.
      */
     private static float[] continueFrom(PagedKvCache kv, int from, int[] tokens) {
-        Session s = new Session(model.transformer, kv, model.pool, 8);
+        Session s = new Session(model.transformer, kv, model.pool, 4);
         s.resumeAt(from);
         s.feed(tokens, from, tokens.length - from);
         return s.logits().clone();

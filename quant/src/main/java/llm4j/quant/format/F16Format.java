@@ -68,12 +68,12 @@ public final class F16Format implements QuantFormat {
     }
 
     /**
-     * Crossover with the pair kernels: 24 tokens with the scalar panel decoder; 12 since session 11's vector decoder
-     * and register transposition (135M F16, t=1, 512 bits: pp12 100 token by token against 122 tiled, pp16 102
-     * against 178).
+     * Crossover with the pair kernels: 24 tokens with the scalar panel decoder; 8 since session 11's vector decoder,
+     * register transposition and 4-token tile (135M F16, t=1, 512 bits: pp8 91 token by token against 110 tiled,
+     * pp12 100 against 122, pp16 102 against 178).
      */
     @Override
     public int tiledMinBatch() {
-        return 12;
+        return 8;
     }
 }

@@ -121,11 +121,11 @@ public final class Q4_0Format implements QuantFormat {
     /**
      * Crossover with the pair kernels: 24 tokens with the per-block kernel, 32 since the mantissa kernel (1B Q4_0,
      * t=1, 512 bits: pp24 20.3 through the pairs against 18.1 tiled, pp32 20.5 against 20.8, pp48 20.4 against 25.2),
-     * 24 again since session 11's register transposition (pp20 21.7 against 19.4, pp24 21.8 against 24.9, pp28 21.2
-     * against 24.4; t=2 pp24 41.6 against 46.3).
+     * 20 since session 11's register transposition and 4-token tile (pp16 21.3 against 20.5, pp20 21.7 against 24.1,
+     * pp24 21.8 against 24.9; t=2 pp24 41.6 against 46.3).
      */
     @Override
     public int tiledMinBatch() {
-        return 24;
+        return 20;
     }
 }

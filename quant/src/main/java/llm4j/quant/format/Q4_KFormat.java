@@ -74,14 +74,14 @@ public final class Q4_KFormat implements QuantFormat {
      * Crossover with the pair kernels on the 1B Q4_K_M file (all Q4_K and Q6_K), at one thread and 512 bits: 16
      * tokens while the rows went through the older kernels (docs/performance.md, "Short prompts"), 24 since the
      * mantissa pair kernels (session 10: pp16 14.3-15.0 token by token against 12.5-12.9 tiled, pp20 14.5-14.7
-     * against 12.9, pp24 14.0-14.7 against 17.1-17.4), 16 again since session 11's vector Q6_K decoder and register
-     * transposition (pp14 14.7 against 12.6, pp16 14.2 against 20.1, pp18 15.2 against 18.3; t=2 pp16 28.3 against
-     * 36.5). A batch that is not a multiple of the tile's 8 tokens runs its last tokens one at a time, so the
-     * crossover is not a single point (pp20 17.1 tiled, below pp16).
+     * against 12.9, pp24 14.0-14.7 against 17.1-17.4), 12 since session 11's vector Q6_K decoder, register
+     * transposition and 4-token tile (pp8 11.6 against 12.5, pp10 13.8 against 12.6, pp12 15.4 against 16.4, pp14
+     * 14.7 against 16.0, pp16 14.2 against 20.1; t=2 pp16 28.3 against 36.5). The last 1-3 tokens of a batch still go
+     * one at a time, so the crossover is not a single point.
      */
     @Override
     public int tiledMinBatch() {
-        return 16;
+        return 12;
     }
 
     @Override

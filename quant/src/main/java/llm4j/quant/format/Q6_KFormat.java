@@ -91,7 +91,7 @@ public final class Q6_KFormat implements QuantFormat {
     /** Measured with Q4_K on the 1B Q4_K_M file, which is all Q4_K and Q6_K (see {@link Q4_KFormat#tiledMinBatch}). */
     @Override
     public int tiledMinBatch() {
-        return 16;
+        return 12;
     }
 
     @Override

@@ -94,11 +94,12 @@ public final class Q8_0Format implements QuantFormat {
     }
 
     /**
-     * Crossover with the pair kernels: 24 tokens before session 11's register transposition, 16 since (135M Q8_0,
-     * t=1, 512 bits: pp12 147 token by token against 127 tiled, pp16 153 against 214, pp20 155 against 185).
+     * Crossover with the pair kernels: 24 tokens before session 11's register transposition and 4-token tile, 12
+     * since (135M Q8_0, t=1, 512 bits: pp8 133 token by token against 133 tiled, pp10 146 against 134, pp12 147
+     * against 181, pp16 153 against 214).
      */
     @Override
     public int tiledMinBatch() {
-        return 16;
+        return 12;
     }
 }
