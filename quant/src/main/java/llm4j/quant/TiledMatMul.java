@@ -331,8 +331,12 @@ public final class TiledMatMul {
                     tile2x6(panel, cols, x, t, out, outStride, outRow);
                 }
             }
-            if (WIDE && t + TILE_TOKENS / 2 <= n) {
-                tile3x4(panel, cols, x, t, out, outStride, outRow);
+            if (t + TILE_TOKENS / 2 <= n) {
+                if (WIDE) {
+                    tile3x4(panel, cols, x, t, out, outStride, outRow);
+                } else {
+                    tile2x3(panel, cols, x, t, out, outStride, outRow);
+                }
                 t += TILE_TOKENS / 2;
             }
         }
@@ -476,5 +480,28 @@ public final class TiledMatMul {
         a04.intoArray(out, o4); a14.intoArray(out, o4 + 1 * L);
         int o5 = (t0 + 5) * outStride + outRow;
         a05.intoArray(out, o5); a15.intoArray(out, o5 + 1 * L);
+    }
+
+    /** Half a {@link #tile2x6}, for a batch's last 3-5 tokens (as {@link #tile3x4} on the wide path). */
+    private static void tile2x3(float[] panel, int cols, float[] x, int t0, float[] out, int outStride, int outRow) {
+        int x0 = (t0 + 0) * cols; int x1 = (t0 + 1) * cols; int x2 = (t0 + 2) * cols;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z;
+        FloatVector a10 = z, a11 = z, a12 = z;
+        for (int k = 0, p = 0; k < cols; k++, p += PANEL_ROWS) {
+            FloatVector w0 = FloatVector.fromArray(F, panel, p); FloatVector w1 = FloatVector.fromArray(F, panel, p + 1 * L);
+            FloatVector b0 = FloatVector.broadcast(F, x[x0 + k]);
+            a00 = w0.fma(b0, a00); a10 = w1.fma(b0, a10);
+            FloatVector b1 = FloatVector.broadcast(F, x[x1 + k]);
+            a01 = w0.fma(b1, a01); a11 = w1.fma(b1, a11);
+            FloatVector b2 = FloatVector.broadcast(F, x[x2 + k]);
+            a02 = w0.fma(b2, a02); a12 = w1.fma(b2, a12);
+        }
+        int o0 = (t0 + 0) * outStride + outRow;
+        a00.intoArray(out, o0); a10.intoArray(out, o0 + 1 * L);
+        int o1 = (t0 + 1) * outStride + outRow;
+        a01.intoArray(out, o1); a11.intoArray(out, o1 + 1 * L);
+        int o2 = (t0 + 2) * outStride + outRow;
+        a02.intoArray(out, o2); a12.intoArray(out, o2 + 1 * L);
     }
 }
