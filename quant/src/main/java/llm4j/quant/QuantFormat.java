@@ -40,9 +40,10 @@ public interface QuantFormat {
     /**
      * The smallest batch that {@link TiledMatMul} computes faster than the pair kernels running token by token:
      * the tile decodes every weight once per batch, which a few tokens do not pay back. Measured crossovers at one
-     * thread (docs/performance.md, "Short prompts"): 24 for Q4_0, Q8_0, F16 and F32 (a cheap or vectorized decode,
-     * SmolLM2-135M shapes), 16 for Q5_0 and for Q4_K and Q6_K (panels decoded in vector lanes; Llama-3.2-1B shapes),
-     * about 32 for those decoded by scalar code (Q2_K, Q3_K, Q5_K, Q4_1, Q5_1, BF16).
+     * thread (docs/performance.md, "Short prompts", and docs/bench.md, "Session 11", where every type got a vector
+     * panel decoder, the panel a register transposition and the tiles a 4-token tail): from 8 (F16, Q4_1, Q5_1) to 20
+     * (Q4_0), 24 for F32; 32, this default, stays for types not re-measured since their decoders were scalar (Q2_K,
+     * Q3_K, Q5_K).
      */
     default int tiledMinBatch() {
         return 32;

@@ -36,6 +36,15 @@ public final class BF16Format implements QuantFormat {
         BF16Kernel.dequantize(src, offset, dst, dstOffset, n);
     }
 
+    /**
+     * Crossover with the per-row kernels since session 11's vector panel decoder (135M BF16, t=1, 512 bits: pp8 122
+     * token by token against 89 tiled; pp12 128 against 143 and pp16 175 against 184, both within the noise, so 16).
+     */
+    @Override
+    public int tiledMinBatch() {
+        return 16;
+    }
+
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {
         for (int i = 0; i < n; i++) {

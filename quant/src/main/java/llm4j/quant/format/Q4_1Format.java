@@ -51,6 +51,15 @@ public final class Q4_1Format implements QuantFormat {
         Q4_1Kernel.dequantize(src, offset, dst, dstOffset, n);
     }
 
+    /**
+     * Crossover with the per-row kernels since session 11's vector panel decoder (135M Q4_1, t=1, 512 bits: pp8 99
+     * token by token against 135 tiled, pp12 109 against 187).
+     */
+    @Override
+    public int tiledMinBatch() {
+        return 8;
+    }
+
     /** Codes span [min, max] in 15 steps; {@code (x - min)/d + 0.5} truncated, capped at 15. */
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long offset) {

@@ -51,6 +51,15 @@ public final class Q5_1Format implements QuantFormat {
     }
 
     /**
+     * Crossover with the per-row kernels since session 11's vector panel decoder (135M Q5_1, t=1, 512 bits: pp8 58
+     * token by token against 97 tiled, pp12 85 against 164).
+     */
+    @Override
+    public int tiledMinBatch() {
+        return 8;
+    }
+
+    /**
      * Codes span [min, max] in 31 steps: {@code (uint8_t)((x - min)/d + 0.5f)}. Unlike Q4_1 ggml
      * applies no cap here, so only the low five bits of the truncated value are stored.
      */
