@@ -152,22 +152,6 @@ final class KVectors {
         return low | (high << 32);
     }
 
-    /**
-     * For Q4_K and Q5_K (same header: fp16 d and dmin, then 12 scale bytes): d·scale j into {@code f[j]} and
-     * −dmin·min j into {@code f[8 + j]}, j = 0..7, made in float lanes at 256 bits. The packed bytes ride in a
-     * 128-bit long vector: a 64-bit one has a single lane, which C2 does not compile as a vector, and everything
-     * made from it was boxed (3.5 kB per row).
-     */
-    static void scaleMinFactors(MemorySegment w, long blk, float[] f) {
-        int dBits = w.get(KQuants.LE_INT, blk + Q4_KFormat.D); // d, then dmin
-        long s0 = w.get(KQuants.LE_LONG, blk + Q4_KFormat.SCALES);
-        int s8 = w.get(KQuants.LE_INT, blk + Q4_KFormat.SCALES + 8);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes(), 0)
-                .mul(lowHalf(dBits)).intoArray(f, 0);
-        floats(LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes(), 0)
-                .mul(-highHalf(dBits)).intoArray(f, 8);
-    }
-
     /** {@code acc + v·s}. */
     static FloatVector addScaled(FloatVector acc, FloatVector v, float s) {
         return v.fma(FloatVector.broadcast(F, s), acc);

@@ -49,7 +49,7 @@ final class Q2_KWideVector {
 
     /**
      * d·scale j into {@code f[j]} and −dmin·min j into {@code f[16 + j]}, j = 0..15: byte j holds the scale in its low
-     * nibble and the min in its high one. 128-bit long vectors carry the bytes (see KVectors.scaleMinFactors).
+     * nibble and the min in its high one. 128-bit long vectors carry the bytes: a 64-bit one has a single lane, which C2 boxes.
      */
     private static void factors(MemorySegment w, long blk, float[] f) {
         int dBits = w.get(LE_INT, blk + D); // d, then dmin

@@ -83,26 +83,36 @@ final class Q4_KMantissaVector {
             int dBits = (int) h0; // d, then dmin
             long s0 = (h0 >>> 32) | (h1 << 32); // scale bytes 0..7
             int s8 = (int) (h1 >>> 32); // scale bytes 8..11
-            // the bytes in a 128-bit long vector: a 64-bit one has a single lane, which C2 boxes
-            ByteVector scaleBytes = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes();
-            ByteVector minBytes = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes();
             float d16 = 16 * lowHalf(dBits);
             float dmin = highHalf(dBits);
-            // the factors: 16·d·scale j into f[j], dmin·min j into f[8 + j]. Written out here: as a method C2 inlined
-            // it in some runs and not in others, and the call per super-block (every vector register spilled around
-            // it) cost a quarter of a 1B Q4_K_M token (6.3–6.6 against 7.0–8.4 tokens/s).
-            // At 16 lanes the scales' store also fills 8..15 (with the scales again), which the mins' store replaces
-            for (int p = 0; p * W < 8; p++) {
-                ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, p)).mul(d16).intoArray(f, p * W);
-            }
-            for (int p = 0; p * W < 8; p++) {
-                ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
-            }
             int xSums = xOffset + n + 16 * b;
-            for (int c = 0; c < 16; c += W) {
-                sums = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c), sums);
+            FloatVector scales;
+            if (W == 16) {
+                // the 16 factors in one register, made from one 128-bit vector of [scale bytes, min bytes]: stored to f and
+                // loaded back as one vector, they spanned two stores, which the store buffer cannot forward (a quarter of
+                // the kernel's time went there)
+                scales = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).withLane(1, minsK4(s0, s8))
+                        .reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
+                        .mul(FloatVector.broadcast(F, d16).blend(FloatVector.broadcast(F, dmin), Vectors.UPPER_HALF));
+                sums = scales.fma(FloatVector.fromArray(F, x, xSums), sums);
+            } else {
+                // the bytes in a 128-bit long vector: a 64-bit one has a single lane, which C2 boxes
+                ByteVector scaleBytes = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s0, s8)).reinterpretAsBytes();
+                ByteVector minBytes = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s0, s8)).reinterpretAsBytes();
+                // the factors: 16·d·scale j into f[j], dmin·min j into f[8 + j], for the per-sub-block broadcasts below.
+                // Written out here: as a method C2 inlined it in some runs and not in others, and the call per super-block
+                // (every vector register spilled around it) cost a quarter of a 1B Q4_K_M token
+                for (int p = 0; p * W < 8; p++) {
+                    ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, p)).mul(d16).intoArray(f, p * W);
+                }
+                for (int p = 0; p * W < 8; p++) {
+                    ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
+                }
+                for (int c = 0; c < 16; c += W) {
+                    sums = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c), sums);
+                }
+                scales = null;
             }
-            FloatVector scales = FloatVector.fromArray(F, f, 0);
             for (int h = 0; h < LOADS; h++) {
                 IntVector v = IntVector.fromMemorySegment(WORDS, w, blk + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
                 int xh = xOffset + b * QK_K + 8 * W * h;
@@ -174,30 +184,44 @@ final class Q4_KMantissaVector {
             long s10 = (h10 >>> 32) | (h11 << 32);
             int s08 = (int) (h01 >>> 32);
             int s18 = (int) (h11 >>> 32);
-            ByteVector scaleBytes0 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s00, s08)).reinterpretAsBytes();
-            ByteVector minBytes0 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s00, s08)).reinterpretAsBytes();
-            ByteVector scaleBytes1 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s10, s18)).reinterpretAsBytes();
-            ByteVector minBytes1 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s10, s18)).reinterpretAsBytes();
             float d160 = 16 * lowHalf(dBits0);
             float d161 = 16 * lowHalf(dBits1);
             float dmin0 = highHalf(dBits0);
             float dmin1 = highHalf(dBits1);
-            for (int p = 0; p * W < 8; p++) {
-                ((FloatVector) scaleBytes0.convertShape(VectorOperators.B2F, F, p)).mul(d160).intoArray(f, p * W);
-                ((FloatVector) scaleBytes1.convertShape(VectorOperators.B2F, F, p)).mul(d161).intoArray(f, ROW_FACTORS + p * W);
-            }
-            for (int p = 0; p * W < 8; p++) {
-                ((FloatVector) minBytes0.convertShape(VectorOperators.B2F, F, p)).mul(dmin0).intoArray(f, 8 + p * W);
-                ((FloatVector) minBytes1.convertShape(VectorOperators.B2F, F, p)).mul(dmin1).intoArray(f, ROW_FACTORS + 8 + p * W);
-            }
             int xSums = n + 16 * b;
-            for (int c = 0; c < 16; c += W) {
-                FloatVector xs = FloatVector.fromArray(F, x, xSums + c);
-                sums0 = FloatVector.fromArray(F, f, c).fma(xs, sums0);
-                sums1 = FloatVector.fromArray(F, f, ROW_FACTORS + c).fma(xs, sums1);
+            FloatVector scales0;
+            FloatVector scales1;
+            if (W == 16) { // the factors in registers, as in dot
+                scales0 = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s00, s08)).withLane(1, minsK4(s00, s08))
+                        .reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
+                        .mul(FloatVector.broadcast(F, d160).blend(FloatVector.broadcast(F, dmin0), Vectors.UPPER_HALF));
+                scales1 = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s10, s18)).withLane(1, minsK4(s10, s18))
+                        .reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
+                        .mul(FloatVector.broadcast(F, d161).blend(FloatVector.broadcast(F, dmin1), Vectors.UPPER_HALF));
+                FloatVector xs = FloatVector.fromArray(F, x, xSums);
+                sums0 = scales0.fma(xs, sums0);
+                sums1 = scales1.fma(xs, sums1);
+            } else {
+                ByteVector scaleBytes0 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s00, s08)).reinterpretAsBytes();
+                ByteVector minBytes0 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s00, s08)).reinterpretAsBytes();
+                ByteVector scaleBytes1 = LongVector.broadcast(LongVector.SPECIES_128, scalesK4(s10, s18)).reinterpretAsBytes();
+                ByteVector minBytes1 = LongVector.broadcast(LongVector.SPECIES_128, minsK4(s10, s18)).reinterpretAsBytes();
+                for (int p = 0; p * W < 8; p++) {
+                    ((FloatVector) scaleBytes0.convertShape(VectorOperators.B2F, F, p)).mul(d160).intoArray(f, p * W);
+                    ((FloatVector) scaleBytes1.convertShape(VectorOperators.B2F, F, p)).mul(d161).intoArray(f, ROW_FACTORS + p * W);
+                }
+                for (int p = 0; p * W < 8; p++) {
+                    ((FloatVector) minBytes0.convertShape(VectorOperators.B2F, F, p)).mul(dmin0).intoArray(f, 8 + p * W);
+                    ((FloatVector) minBytes1.convertShape(VectorOperators.B2F, F, p)).mul(dmin1).intoArray(f, ROW_FACTORS + 8 + p * W);
+                }
+                for (int c = 0; c < 16; c += W) {
+                    FloatVector xs = FloatVector.fromArray(F, x, xSums + c);
+                    sums0 = FloatVector.fromArray(F, f, c).fma(xs, sums0);
+                    sums1 = FloatVector.fromArray(F, f, ROW_FACTORS + c).fma(xs, sums1);
+                }
+                scales0 = null;
+                scales1 = null;
             }
-            FloatVector scales0 = FloatVector.fromArray(F, f, 0);
-            FloatVector scales1 = FloatVector.fromArray(F, f, ROW_FACTORS);
             for (int h = 0; h < LOADS; h++) {
                 IntVector v0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
                 IntVector v1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QS + BYTES * h, ByteOrder.LITTLE_ENDIAN);
