@@ -1,7 +1,10 @@
 package llm4j.quant.format;
 
 import static llm4j.quant.format.KQuants.QK_K;
+import static llm4j.quant.format.KVectors.F;
 import static llm4j.quant.format.KVectors.W;
+
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The activation order of the mantissa kernels ({@link Q4_KMantissaVector}, {@link Q5_KMantissaVector}), whose 128
@@ -39,5 +42,18 @@ final class NibbleWordLayout extends SuperBlockLayout {
 
     private NibbleWordLayout() {
         super(ORDER, 32, 2);
+    }
+
+    /**
+     * At 16 lanes a word vector spans two 32-byte groups, so lanes 0..7 and 8..15 belong to different sub-blocks: the
+     * shuffle that gives lane l of word vector h, nibble k, its sub-block's factor (index 2·group + k of a vector of
+     * the super-block's 8 factors).
+     */
+    static VectorShuffle<Float> scaleShuffle(int h, int k) {
+        int[] index = new int[W];
+        for (int l = 0; l < W; l++) {
+            index[l] = 2 * ((BYTES * h + 4 * l) / 32) + k;
+        }
+        return VectorShuffle.fromArray(F, index, 0);
     }
 }

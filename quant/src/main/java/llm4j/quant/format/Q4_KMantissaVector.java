@@ -10,6 +10,7 @@ import static llm4j.quant.format.KVectors.scalesK4;
 import static llm4j.quant.format.Q4_KFormat.BLOCK_BYTES;
 import static llm4j.quant.format.Q4_KFormat.D;
 import static llm4j.quant.format.Q4_KFormat.QS;
+import static llm4j.quant.format.NibbleWordLayout.scaleShuffle;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -277,14 +278,5 @@ final class Q4_KMantissaVector {
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(W / 2);
-    }
-
-    /** Lane l of word vector h, nibble k: sub-block 2·(level byte / 32) + k, whose factor is scale lane of that index. */
-    private static VectorShuffle<Float> scaleShuffle(int h, int k) {
-        int[] index = new int[W];
-        for (int l = 0; l < W; l++) {
-            index[l] = 2 * ((BYTES * h + 4 * l) / 32) + k;
-        }
-        return VectorShuffle.fromArray(F, index, 0);
     }
 }

@@ -106,22 +106,22 @@ public final class Q5_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return KVectors.W <= 8 ? Q5_KMantissaVector::dot : Q5_KVector::dot;
+        return Q5_KMantissaVector::dot;
     }
 
-    /** Below 512 bits {@link Q5_KMantissaVector}'s activation order, with each sub-block's Σx. */
+    /** {@link Q5_KMantissaVector}'s activation order, with each sub-block's Σx. */
     @Override
     public ActivationLayout vectorLayout() {
-        return KVectors.W <= 8 ? NibbleWordLayout.INSTANCE : null;
+        return NibbleWordLayout.INSTANCE;
     }
 
     /**
-     * At 512 bits {@link Q5_KVector}'s pair loop (+27 % at 1536 columns). Below, the mantissa kernel's pairs
-     * (session 10; the byte-lane pair loop had been 38 % slower than one row at 256 bits).
+     * The mantissa kernel's pairs at every width (session 12 added 512 bits, where {@link Q5_KVector}'s byte-lane pair
+     * loop had run; docs/kernels-kquants.md).
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return KVectors.W < 16 ? Q5_KMantissaVector::dot2 : Q5_KVector::dot2;
+        return Q5_KMantissaVector::dot2;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·q − dmin·min; sums in double. */
