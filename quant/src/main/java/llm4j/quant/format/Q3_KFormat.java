@@ -12,6 +12,7 @@ import static llm4j.quant.format.KQuants.u8;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
@@ -143,21 +144,22 @@ public final class Q3_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return switch (KVectors.W) {
-            case 16 -> Q3_KWideVector::dot512;
-            case 8 -> Q3_KWideVector::dot256;
-            default -> Q3_KVector::dot;
-        };
+        return KVectors.W >= 8 ? Q3_KMantissaVector::dot : Q3_KVector::dot;
+    }
+
+    /** From 256 bits {@link Q3_KMantissaVector}'s activation order (Q6_K's), with each sub-block's Σx. */
+    @Override
+    public ActivationLayout vectorLayout() {
+        return KVectors.W >= 8 ? SixBitWordLayout.INSTANCE : null;
     }
 
     /**
-     * None. {@link Q3_KWideVector} goes one row at a time at 256 and 512 bits (7.6 and 6.5-6.7 Gweights/s against
-     * 4.0 and 5.0 for the byte-lane pair loop it replaced); at 128 bits the pair loop boxed (72 B/row) and ran at half
-     * the speed of one row at a time.
+     * From 256 bits the mantissa kernel's pairs (session 12). At 128 bits none: the byte-lane pair loop boxed (72 B/row)
+     * and ran at half the speed of one row at a time.
      */
     @Override
     public PairKernel vectorPairKernel() {
-        return null;
+        return KVectors.W >= 8 ? Q3_KMantissaVector::dot2 : null;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·(q − 4); sums in double. */

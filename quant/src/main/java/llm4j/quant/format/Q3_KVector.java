@@ -28,7 +28,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q3_K · F32 with the Vector API at 128 bits (256 and 512 bits: {@link Q3_KWideVector}), one 16-value
+ * Q3_K · F32 with the Vector API at 128 bits (256 and 512 bits: {@link Q3_KMantissaVector}), one 16-value
  * sub-block at a time: each level (2 bits of qs | the
  * hmask bit as bit 2) − 4 is built in byte lanes, Σ(q − 4)·x is accumulated in float lanes and
  * scaled once by d·scale. Also the vector panel decoder at every width ({@link #dequantize}).

@@ -42,7 +42,7 @@ final class Q6_KMantissaVector {
     private static final VectorSpecies<Integer> WORDS = VectorSpecies.of(int.class, F.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Word vectors of levels per super-block: both halves at once at 16 lanes, one half per step at 8. */
-    static final int LOADS = W == 16 ? 1 : 2;
+    private static final int LOADS = SixBitWordLayout.LOADS;
     private static final IntVector NIBBLES = IntVector.broadcast(WORDS, 0x0F0F0F0F);
     private static final IntVector MANTISSA_TOP6 = IntVector.broadcast(WORDS, 0x007E0000);
     private static final IntVector ONE = IntVector.broadcast(WORDS, Float.floatToRawIntBits(1f));
@@ -56,10 +56,10 @@ final class Q6_KMantissaVector {
      * C2 knows a static final field's class, not an array element's, and a rearrange by a shuffle of unknown class
      * could fail to intrinsify (see Vectors.FOLD_0).
      */
-    private static final VectorShuffle<Float> KIND_0 = kindLanes(0);
-    private static final VectorShuffle<Float> KIND_1 = kindLanes(1);
-    private static final VectorShuffle<Float> KIND_2 = kindLanes(2);
-    private static final VectorShuffle<Float> KIND_3 = kindLanes(3);
+    private static final VectorShuffle<Float> KIND_0 = SixBitWordLayout.kindShuffle(0);
+    private static final VectorShuffle<Float> KIND_1 = SixBitWordLayout.kindShuffle(1);
+    private static final VectorShuffle<Float> KIND_2 = SixBitWordLayout.kindShuffle(2);
+    private static final VectorShuffle<Float> KIND_3 = SixBitWordLayout.kindShuffle(3);
 
     static {
         int[] first = new int[W];
@@ -70,14 +70,6 @@ final class Q6_KMantissaVector {
         }
         FIRST_RUNS = IntVector.fromArray(WORDS, first, 0);
         SECOND_RUNS = IntVector.fromArray(WORDS, second, 0);
-    }
-
-    private static VectorShuffle<Float> kindLanes(int k) {
-        int[] lanes = new int[W];
-        for (int i = 0; i < W; i++) {
-            lanes[i] = (W == 16 ? 8 * (i / 8) : 0) + 2 * k + (i % 8) / 4;
-        }
-        return VectorShuffle.fromArray(F, lanes, 0);
     }
 
     private Q6_KMantissaVector() {
