@@ -11,6 +11,7 @@ import static llm4j.quant.format.KQuants.u8;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import llm4j.quant.ActivationLayout;
 import llm4j.quant.GgmlType;
 import llm4j.quant.PairKernel;
 import llm4j.quant.QuantFormat;
@@ -141,13 +142,19 @@ public final class Q2_KFormat implements QuantFormat {
 
     @Override
     public RowKernel vectorKernel() {
-        return KVectors.W == 8 ? Q2_KWideVector::dot : Q2_KVector::dot;
+        return KVectors.W >= 8 ? Q2_KMantissaVector::dot : Q2_KVector::dot;
     }
 
-    /** None at 256 bits, where {@link Q2_KWideVector} goes one row at a time (7.8-8.1 Gweights/s, this pair loop 6.1). */
+    /** From 256 bits {@link Q2_KMantissaVector}'s activation order (Q6_K's), with each sub-block's Σx. */
+    @Override
+    public ActivationLayout vectorLayout() {
+        return KVectors.W >= 8 ? SixBitWordLayout.INSTANCE : null;
+    }
+
+    /** From 256 bits the mantissa kernel's pairs (session 12); at 128 bits {@link Q2_KVector}'s. */
     @Override
     public PairKernel vectorPairKernel() {
-        return KVectors.W == 8 ? null : Q2_KVector::dot2;
+        return KVectors.W >= 8 ? Q2_KMantissaVector::dot2 : Q2_KVector::dot2;
     }
 
     /** Σ w·x with every weight decoded on its own as d·scale·q − dmin·min; sums in double. */
