@@ -47,6 +47,13 @@ final class Q6_KMantissaVector {
     private static final IntVector MANTISSA_TOP6 = IntVector.broadcast(WORDS, 0x007E0000);
     private static final IntVector ONE = IntVector.broadcast(WORDS, Float.floatToRawIntBits(1f));
 
+    /**
+     * In {@link #dot2}, make b (the ql words of values 32..63 of a half) just before kinds 1 and 3 when AVX-512 gives
+     * 32 vector registers: made at the top of a step it stayed live through kinds 0 and 2 and C2 spilled (61 vector
+     * stack accesses per step at 512 bits; 16.0-16.4 against 13.0-14.1 Gweights/s, and 13.1-13.3 against 12.1-12.7 at
+     * 256 bits). With AVX2's 16 registers the top is better (8.8 against 7.9 under -XX:UseAVX=2).
+     */
+    private static final boolean LATE_B = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     /** 16 lanes: half 0's words 0..7 of ql bytes 0..31, then half 1's (selectFrom indexes into ql words 0..31). */
     private static final IntVector FIRST_RUNS;
     /** 16 lanes: the words of ql bytes 32..63 of each half. */
@@ -173,29 +180,35 @@ final class Q6_KMantissaVector {
             for (int h = 0; h < LOADS; h++) {
                 IntVector qh0;
                 IntVector a0;
+                IntVector b0;
                 FloatVector factors0;
                 IntVector qh1;
                 IntVector a1;
+                IntVector b1;
                 FloatVector factors1;
                 if (W == 16) { // both halves at once: ql words of value runs 0..31 and 32..63 of each half, by a two-vector permute
                     IntVector p0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QL, LE);
                     IntVector q0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64, LE);
                     a0 = FIRST_RUNS.selectFrom(p0, q0);
+                    b0 = null; // made after kinds 0 and 2, below
                     qh0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QH, LE);
                     factors0 = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, blk0 + SCALES, LE)
                             .convertShape(VectorOperators.B2F, F, 0)).mul(d640);
                     IntVector p1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QL, LE);
                     IntVector q1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64, LE);
                     a1 = FIRST_RUNS.selectFrom(p1, q1);
+                    b1 = null;
                     qh1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QH, LE);
                     factors1 = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, blk1 + SCALES, LE)
                             .convertShape(VectorOperators.B2F, F, 0)).mul(d641);
                 } else { // one half per step
                     a0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64L * h, LE);
+                    b0 = LATE_B ? null : IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64L * h + 32, LE);
                     qh0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QH + 32L * h, LE);
                     factors0 = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, blk0 + SCALES + 8L * h, LE)
                             .convertShape(VectorOperators.B2F, F, 0)).mul(d640);
                     a1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64L * h, LE);
+                    b1 = LATE_B ? null : IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64L * h + 32, LE);
                     qh1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QH + 32L * h, LE);
                     factors1 = ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, blk1 + SCALES + 8L * h, LE)
                             .convertShape(VectorOperators.B2F, F, 0)).mul(d641);
@@ -238,18 +251,16 @@ final class Q6_KMantissaVector {
                 s12 = k12.lanewise(VectorOperators.LSHR, 7).and(MANTISSA_TOP6).or(ONE).reinterpretAsFloats().fma(xp, s12);
                 acc0 = s02.fma(factors0.rearrange(KIND_2), acc0);
                 acc1 = s12.fma(factors1.rearrange(KIND_2), acc1);
-                // b only now: made at the top it stayed live through kinds 0 and 2, and C2 spilled (61 vector spills and
-                // reloads per super-block pair at 512 bits); loading the ql words again costs two loads
-                IntVector b0;
-                IntVector b1;
-                if (W == 16) {
-                    b0 = SECOND_RUNS.selectFrom(IntVector.fromMemorySegment(WORDS, w, blk0 + QL, LE),
-                            IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64, LE));
-                    b1 = SECOND_RUNS.selectFrom(IntVector.fromMemorySegment(WORDS, w, blk1 + QL, LE),
-                            IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64, LE));
-                } else {
-                    b0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64L * h + 32, LE);
-                    b1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64L * h + 32, LE);
+                if (LATE_B) { // b only now (see LATE_B)
+                    if (W == 16) {
+                        b0 = SECOND_RUNS.selectFrom(IntVector.fromMemorySegment(WORDS, w, blk0 + QL, LE),
+                                IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64, LE));
+                        b1 = SECOND_RUNS.selectFrom(IntVector.fromMemorySegment(WORDS, w, blk1 + QL, LE),
+                                IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64, LE));
+                    } else {
+                        b0 = IntVector.fromMemorySegment(WORDS, w, blk0 + QL + 64L * h + 32, LE);
+                        b1 = IntVector.fromMemorySegment(WORDS, w, blk1 + QL + 64L * h + 32, LE);
+                    }
                 }
                 // values 32·1 + l of each half: ql low nibbles under qh bit pair 1
                 IntVector k01 = qh0.lanewise(VectorOperators.LSHL, 2).bitwiseBlend(b0, NIBBLES);
