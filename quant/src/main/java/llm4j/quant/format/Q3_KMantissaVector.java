@@ -90,7 +90,11 @@ final class Q3_KMantissaVector {
                 }
                 FloatVector factors = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, first).withLane(1, second)
                         .reinterpretAsBytes().sub((byte) 32).convertShape(VectorOperators.B2F, F, h)).mul(d8);
-                sums = factors.fma(FloatVector.fromArray(F, x, xSums + W * h), sums);
+                if (W == 16) {
+                    sums = factors.fma(FloatVector.fromArray(F, x, xSums + W * h), sums);
+                } else { // below 16 lanes straight into acc, negated: a register fewer, which AVX2's 16 are short of (Q4_KMantissaVector)
+                    acc = factors.fma(FloatVector.fromArray(F, x, xSums + W * h).mul(-1.5f), acc);
+                }
                 int xh = xBlock + 16 * W * h;
                 for (int j = 0; j < 4; j++) {
                     // pair j: bits 0..1 from qs, bit 2 from hmask bit 4·half + j
@@ -177,8 +181,14 @@ final class Q3_KMantissaVector {
                 FloatVector factors1 = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, first1).withLane(1, second1)
                         .reinterpretAsBytes().sub((byte) 32).convertShape(VectorOperators.B2F, F, h)).mul(d81);
                 FloatVector xs = FloatVector.fromArray(F, x, xSums + W * h);
-                sums0 = factors0.fma(xs, sums0);
-                sums1 = factors1.fma(xs, sums1);
+                if (W == 16) {
+                    sums0 = factors0.fma(xs, sums0);
+                    sums1 = factors1.fma(xs, sums1);
+                } else { // as in dot
+                    FloatVector offsets = xs.mul(-1.5f);
+                    acc0 = factors0.fma(offsets, acc0);
+                    acc1 = factors1.fma(offsets, acc1);
+                }
                 int xh = xBlock + 16 * W * h;
                 for (int j = 0; j < 4; j++) {
                     IntVector high30;

@@ -109,8 +109,8 @@ final class Q4_KMantissaVector {
                 for (int p = 0; p * W < 8; p++) {
                     ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
                 }
-                for (int c = 0; c < 16; c += W) {
-                    sums = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c), sums);
+                for (int c = 0; c < 16; c += W) { // straight into acc: a sums register fewer (see dot2)
+                    acc = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c).neg(), acc);
                 }
                 scales = null;
             }
@@ -215,10 +215,11 @@ final class Q4_KMantissaVector {
                     ((FloatVector) minBytes0.convertShape(VectorOperators.B2F, F, p)).mul(dmin0).intoArray(f, 8 + p * W);
                     ((FloatVector) minBytes1.convertShape(VectorOperators.B2F, F, p)).mul(dmin1).intoArray(f, ROW_FACTORS + 8 + p * W);
                 }
+                // straight into the accumulators, negated: two registers fewer, which AVX2's 16 are short of
                 for (int c = 0; c < 16; c += W) {
-                    FloatVector xs = FloatVector.fromArray(F, x, xSums + c);
-                    sums0 = FloatVector.fromArray(F, f, c).fma(xs, sums0);
-                    sums1 = FloatVector.fromArray(F, f, ROW_FACTORS + c).fma(xs, sums1);
+                    FloatVector xs = FloatVector.fromArray(F, x, xSums + c).neg();
+                    acc0 = FloatVector.fromArray(F, f, c).fma(xs, acc0);
+                    acc1 = FloatVector.fromArray(F, f, ROW_FACTORS + c).fma(xs, acc1);
                 }
                 scales0 = null;
                 scales1 = null;

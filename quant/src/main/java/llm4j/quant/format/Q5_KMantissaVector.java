@@ -103,8 +103,8 @@ final class Q5_KMantissaVector {
                     ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, p)).mul(d32).intoArray(f, p * W);
                     ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
                 }
-                for (int c = 0; c < 16; c += W) {
-                    sums = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c), sums);
+                for (int c = 0; c < 16; c += W) { // below 16 lanes straight into acc, negated: a register fewer, which AVX2's 16 are short of (Q4_KMantissaVector)
+                    acc = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c).neg(), acc);
                 }
                 scales = null;
                 qhBoth = null;
@@ -222,10 +222,10 @@ final class Q5_KMantissaVector {
                     ((FloatVector) scaleBytes1.convertShape(VectorOperators.B2F, F, p)).mul(d321).intoArray(f, 16 + p * W);
                     ((FloatVector) minBytes1.convertShape(VectorOperators.B2F, F, p)).mul(dmin1).intoArray(f, 24 + p * W);
                 }
-                for (int c = 0; c < 16; c += W) {
-                    FloatVector xs = FloatVector.fromArray(F, x, xSums + c);
-                    sums0 = FloatVector.fromArray(F, f, c).fma(xs, sums0);
-                    sums1 = FloatVector.fromArray(F, f, 16 + c).fma(xs, sums1);
+                for (int c = 0; c < 16; c += W) { // as in dot
+                    FloatVector xs = FloatVector.fromArray(F, x, xSums + c).neg();
+                    acc0 = FloatVector.fromArray(F, f, c).fma(xs, acc0);
+                    acc1 = FloatVector.fromArray(F, f, 16 + c).fma(xs, acc1);
                 }
                 scales0 = null;
                 scales1 = null;

@@ -116,7 +116,11 @@ final class Q6_KMantissaVector {
                             .convertShape(VectorOperators.B2F, F, 0)).mul(d64);
                 }
                 FloatVector xs = FloatVector.fromArray(F, x, xSums + W * h);
-                sums = factors.fma(xs, sums);
+                if (W == 16) {
+                    sums = factors.fma(xs, sums);
+                } else { // below 16 lanes straight into acc, negated: a register fewer, which AVX2's 16 are short of (Q4_KMantissaVector)
+                    acc = factors.fma(xs.mul(-1.5f), acc);
+                }
                 int xh = xBlock + 16 * W * h;
                 // values 32·0 + l of each half: ql low nibbles under qh bit pair 0
                 IntVector k0 = qh.lanewise(VectorOperators.LSHL, 4).bitwiseBlend(a, NIBBLES);
@@ -214,8 +218,14 @@ final class Q6_KMantissaVector {
                             .convertShape(VectorOperators.B2F, F, 0)).mul(d641);
                 }
                 FloatVector xs = FloatVector.fromArray(F, x, xSums + W * h);
-                sums0 = factors0.fma(xs, sums0);
-                sums1 = factors1.fma(xs, sums1);
+                if (W == 16) {
+                    sums0 = factors0.fma(xs, sums0);
+                    sums1 = factors1.fma(xs, sums1);
+                } else { // as in dot
+                    FloatVector offsets = xs.mul(-1.5f);
+                    acc0 = factors0.fma(offsets, acc0);
+                    acc1 = factors1.fma(offsets, acc1);
+                }
                 int xh = xBlock + 16 * W * h;
                 // values 32·0 + l of each half: ql low nibbles under qh bit pair 0
                 IntVector k00 = qh0.lanewise(VectorOperators.LSHL, 4).bitwiseBlend(a0, NIBBLES);
