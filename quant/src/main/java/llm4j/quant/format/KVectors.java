@@ -152,6 +152,11 @@ final class KVectors {
         return low | (high << 32);
     }
 
+    /** {@code a} in lanes 0..7 and {@code b} in lanes 8..15 of a 16-lane int vector: per-half shift counts. */
+    static IntVector halves(VectorSpecies<Integer> words, int a, int b) {
+        return IntVector.fromArray(words, new int[] {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b}, 0);
+    }
+
     /** {@code acc + v·s}. */
     static FloatVector addScaled(FloatVector acc, FloatVector v, float s) {
         return v.fma(FloatVector.broadcast(F, s), acc);

@@ -45,10 +45,10 @@ final class Q3_KMantissaVector {
      * At 16 lanes, rotations (right) that bring bit j (half 0, lanes 0..7) and bit 4 + j (half 1, lanes 8..15) of
      * each hmask byte to bit 2, for pair j. Fields, not an array (see Vectors.FOLD_0).
      */
-    private static final IntVector ROTATE_0 = W == 16 ? halves(30, 2) : null;
-    private static final IntVector ROTATE_1 = W == 16 ? halves(31, 3) : null;
-    private static final IntVector ROTATE_2 = W == 16 ? halves(0, 4) : null;
-    private static final IntVector ROTATE_3 = W == 16 ? halves(1, 5) : null;
+    private static final IntVector ROTATE_0 = W == 16 ? KVectors.halves(WORDS, 30, 2) : null;
+    private static final IntVector ROTATE_1 = W == 16 ? KVectors.halves(WORDS, 31, 3) : null;
+    private static final IntVector ROTATE_2 = W == 16 ? KVectors.halves(WORDS, 0, 4) : null;
+    private static final IntVector ROTATE_3 = W == 16 ? KVectors.halves(WORDS, 1, 5) : null;
     /** Each lane's sub-block among a step's factors, per pair (as Q6_K's kinds). */
     private static final VectorShuffle<Float> PAIR_0 = kindShuffle(0);
     private static final VectorShuffle<Float> PAIR_1 = kindShuffle(1);
@@ -236,10 +236,5 @@ final class Q3_KMantissaVector {
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(W / 2);
-    }
-
-    /** {@code a} in lanes 0..7, {@code b} in lanes 8..15 (16 lanes only). */
-    private static IntVector halves(int a, int b) {
-        return IntVector.fromArray(WORDS, new int[] {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b}, 0);
     }
 }

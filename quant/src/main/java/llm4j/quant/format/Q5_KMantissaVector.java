@@ -52,10 +52,10 @@ final class Q5_KMantissaVector {
      * of each byte: lanes 0..7 are group 2h and lanes 8..15 group 2h + 1 of word vector h. Fields, not an array (see
      * Vectors.FOLD_0).
      */
-    private static final IntVector LEFT_LOW_0 = W == 16 ? halves(4, 2) : null;
-    private static final IntVector LEFT_HIGH_0 = W == 16 ? halves(3, 1) : null;
-    private static final IntVector RIGHT_LOW_1 = W == 16 ? halves(0, 2) : null;
-    private static final IntVector RIGHT_HIGH_1 = W == 16 ? halves(1, 3) : null;
+    private static final IntVector LEFT_LOW_0 = W == 16 ? KVectors.halves(WORDS, 4, 2) : null;
+    private static final IntVector LEFT_HIGH_0 = W == 16 ? KVectors.halves(WORDS, 3, 1) : null;
+    private static final IntVector RIGHT_LOW_1 = W == 16 ? KVectors.halves(WORDS, 0, 2) : null;
+    private static final IntVector RIGHT_HIGH_1 = W == 16 ? KVectors.halves(WORDS, 1, 3) : null;
     /** At 16 lanes each lane's sub-block factor, as in Q4_KMantissaVector. */
     private static final VectorShuffle<Float> SCALE_LANES_0 = W == 16 ? scaleShuffle(0, 0) : null;
     private static final VectorShuffle<Float> SCALE_LANES_1 = W == 16 ? scaleShuffle(0, 1) : null;
@@ -308,10 +308,5 @@ final class Q5_KMantissaVector {
         }
         out[out0] = v.lane(0);
         out[out1] = v.lane(W / 2);
-    }
-
-    /** {@code a} in lanes 0..7, {@code b} in lanes 8..15 (16 lanes only). */
-    private static IntVector halves(int a, int b) {
-        return IntVector.fromArray(WORDS, new int[] {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b}, 0);
     }
 }
