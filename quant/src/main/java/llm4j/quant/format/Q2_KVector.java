@@ -29,9 +29,9 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q2_K · F32 with the Vector API at 128 bits ({@link Q2_KMantissaVector} from 256), one 16-value sub-block at a time: it accumulates Σq·x and Σx in
- * float lanes, then adds d·scale·Σq·x and subtracts dmin·min·Σx. Also the vector panel decoder
- * ({@link #dequantize}), one bit pair of a load per iteration.
+ * Q2_K · F32 with the Vector API at 128 bits ({@link Q2_KMantissaVector} from 256), one 16-value sub-block at a
+ * time: it accumulates Σq·x and Σx in float lanes, then adds d·scale·Σq·x and subtracts dmin·min·Σx. Also the
+ * vector panel decoder ({@link #dequantize}), one bit pair of a load per iteration.
  */
 final class Q2_KVector {
 

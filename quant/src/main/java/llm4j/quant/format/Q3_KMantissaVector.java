@@ -92,7 +92,7 @@ final class Q3_KMantissaVector {
                         .reinterpretAsBytes().sub((byte) 32).convertShape(VectorOperators.B2F, F, h)).mul(d8);
                 if (W == 16) {
                     sums = factors.fma(FloatVector.fromArray(F, x, xSums + W * h), sums);
-                } else { // below 16 lanes straight into acc, negated: a register fewer, which AVX2's 16 are short of (Q4_KMantissaVector)
+                } else { // straight into acc: a register fewer, which AVX2's 16 are short of (as in Q4_KMantissaVector)
                     acc = factors.fma(FloatVector.fromArray(F, x, xSums + W * h).mul(-1.5f), acc);
                 }
                 int xh = xBlock + 16 * W * h;

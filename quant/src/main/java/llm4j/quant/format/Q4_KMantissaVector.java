@@ -57,13 +57,13 @@ final class Q4_KMantissaVector {
     private static final VectorShuffle<Float> SCALE_LANES_3 = W == 16 ? scaleShuffle(1, 1) : null;
 
     /**
-     * Per thread: one super-block's factors, 16·d·scale j at j and dmin·min j at 8 + j (at 16 lanes the mins'
-     * store runs 8 floats past them).
+     * Per thread, below 16 lanes: one super-block's factors, 16·d·scale j at j and dmin·min j at 8 + j, for the
+     * per-sub-block broadcasts (at 16 lanes the factors stay in a register).
      */
     private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[2 * Q4_KMantissaVector.ROW_FACTORS]);
 
     /** Floats of {@link #FACTORS} per row: {@link #dot2}'s second row keeps its factors from here. */
-    private static final int ROW_FACTORS = 8 + Math.max(8, W);
+    private static final int ROW_FACTORS = 16;
 
     private Q4_KMantissaVector() {
     }
@@ -72,8 +72,8 @@ final class Q4_KMantissaVector {
     static float dot(MemorySegment w, long offset, float[] x, int xOffset, int n) {
         int blocks = KQuants.superBlocks(n);
         float[] f = FACTORS.get();
-        FloatVector acc = FloatVector.zero(F); // Σ 16·d·sc·Σf·x
-        FloatVector sums = FloatVector.zero(F); // Σ (16·d·sc + dmin·m)·Σx
+        FloatVector acc = FloatVector.zero(F); // Σ 16·d·sc·Σf·x (below 16 lanes minus the sums' term too)
+        FloatVector sums = FloatVector.zero(F); // Σ (16·d·sc + dmin·m)·Σx, at 16 lanes
         for (int b = 0; b < blocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
             // the 16 header bytes (d, dmin, 12 scale bytes) in one vector load: three segment reads inline three trees

@@ -103,7 +103,8 @@ final class Q5_KMantissaVector {
                     ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, p)).mul(d32).intoArray(f, p * W);
                     ((FloatVector) minBytes.convertShape(VectorOperators.B2F, F, p)).mul(dmin).intoArray(f, 8 + p * W);
                 }
-                for (int c = 0; c < 16; c += W) { // below 16 lanes straight into acc, negated: a register fewer, which AVX2's 16 are short of (Q4_KMantissaVector)
+                // straight into acc, negated: a register fewer, which AVX2's 16 are short of (as in Q4_KMantissaVector)
+                for (int c = 0; c < 16; c += W) {
                     acc = FloatVector.fromArray(F, f, c).fma(FloatVector.fromArray(F, x, xSums + c).neg(), acc);
                 }
                 scales = null;

@@ -118,7 +118,7 @@ final class Q6_KMantissaVector {
                 FloatVector xs = FloatVector.fromArray(F, x, xSums + W * h);
                 if (W == 16) {
                     sums = factors.fma(xs, sums);
-                } else { // below 16 lanes straight into acc, negated: a register fewer, which AVX2's 16 are short of (Q4_KMantissaVector)
+                } else { // straight into acc: a register fewer, which AVX2's 16 are short of (as in Q4_KMantissaVector)
                     acc = factors.fma(xs.mul(-1.5f), acc);
                 }
                 int xh = xBlock + 16 * W * h;
